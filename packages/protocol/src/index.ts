@@ -1,0 +1,5 @@
+/**
+ * @tonle/protocol: the runtime-neutral contracts shared by the security server, the central registry
+ * and the client SDK. It never imports node:* and never depends on another workspace package.
+ */
+export const PROTOCOL_VERSION = 'r1';
