@@ -3,3 +3,4 @@
  * and the client SDK. It never imports node:* and never depends on another workspace package.
  */
 export const PROTOCOL_VERSION = 'r1';
+export { systemClock, type Clock } from './clock/index.ts';

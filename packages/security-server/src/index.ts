@@ -1,0 +1,2 @@
+/** @tonle/security-server: see package.json description. Its exports are added as the package is built. */
+export {};

@@ -1,0 +1,2 @@
+/** @tonle/test-kit: see package.json description. Its exports are added as the package is built. */
+export {};
