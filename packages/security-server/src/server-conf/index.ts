@@ -1,0 +1,29 @@
+/** server-conf: the security server's local configuration (X-Road ServerConf): clients, services, access rights. */
+export type {
+  AccessRight,
+  AccessSubject,
+  ClientStatus,
+  Endpoint,
+  HostedClient,
+  IsAuthenticationMode,
+  LocalGroup,
+  ServerConfState,
+  ServiceConf,
+  ServiceType,
+} from './types.ts';
+export { CLIENT_STATUSES, IS_AUTHENTICATION_MODES, SERVICE_TYPES } from './types.ts';
+export { ServerConfError, type ServerConfErrorCode } from './errors.ts';
+export type { ServerConfStore } from './store.ts';
+export { createFileServerConfStore, writeFileAtomic } from './file-store.ts';
+export { createRedisServerConfStore } from './redis-store.ts';
+export { validateServerConfState } from './validate.ts';
+export {
+  createServerConf,
+  type ClientPatch,
+  type NewClient,
+  type NewService,
+  type ServerConf,
+  type ServerConfContent,
+  type ServerConfSnapshot,
+  type ServicePatch,
+} from './server-conf.ts';
