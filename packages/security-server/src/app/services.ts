@@ -1,0 +1,113 @@
+import type { Clock, ClientId, GlobalGroupId, MemberId, SecurityServerId, ServiceId } from '@tonle/protocol';
+import type { Logger } from 'pino';
+import type { AccessControl } from '../access-control/index.ts';
+import type { MessageLog } from '../message-log/index.ts';
+import type { ServerConfSnapshot } from '../server-conf/index.ts';
+import type { MessageSigner } from '../transport/index.ts';
+
+/** What the proxies read from the global configuration in force. */
+export interface ExchangeConfView {
+  readonly instanceIdentifier: string;
+  /** Servers on which `client` is registered (xroad-digest 3.1), with their maintenance flag. */
+  serversHosting(client: ClientId): readonly (PeerServer & { readonly maintenance: boolean })[];
+  /** Servers that registered the authentication certificate with this SHA-256 (lower-case hex). */
+  serversWithAuthCert(sha256Hex: string): readonly PeerServer[];
+  isMemberOf(client: ClientId, group: GlobalGroupId): boolean;
+  /** Approved certification authorities (DER), for signer certificate checks. */
+  readonly approvedCas: readonly ApprovedCa[];
+  /** How old an OCSP response may be and still count (global settings). */
+  readonly ocspFreshnessSeconds: number;
+}
+
+export interface ApprovedCa {
+  readonly name: string;
+  readonly authOnly: boolean;
+  readonly certificateProfile: string;
+  readonly topCertificate: Uint8Array;
+  readonly intermediateCertificates: readonly Uint8Array[];
+}
+
+/**
+ * The global configuration in force. `current(side)` throws the side's `OutdatedGlobalConf` fault when
+ * there is none or it expired (architecture §9: fail closed; it resumes once a fresh one verifies).
+ */
+export interface ExchangeGlobalConf {
+  current(side: 'client' | 'server'): ExchangeConfView;
+}
+
+/** Checks a message signer's certificate: chain to an approved CA, stapled OCSP good and fresh. */
+export interface SignerTrust {
+  /**
+   * Resolves the member the signing certificate identifies (certificate profile of its CA), or rejects
+   * with a {@link TrustError}.
+   */
+  verifySigner(input: { chain: readonly Uint8Array[]; ocsp: readonly Uint8Array[]; at: number }): Promise<MemberId>;
+}
+
+/** Why a signer certificate is not trusted: its chain/validity (`certificate`) or its OCSP status (`ocsp`). */
+export class TrustError extends Error {
+  readonly code: 'TONLE_ERR_TRUST_CERTIFICATE' | 'TONLE_ERR_TRUST_OCSP';
+  constructor(kind: 'certificate' | 'ocsp', message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TrustError';
+    this.code = kind === 'certificate' ? 'TONLE_ERR_TRUST_CERTIFICATE' : 'TONLE_ERR_TRUST_OCSP';
+  }
+}
+
+/** One peer security server as the transport reaches it. */
+export interface PeerServer {
+  readonly id: SecurityServerId;
+  readonly address: string;
+  /** SHA-256 hex of the authentication certificates registered for it; its TLS certificate must be one. */
+  readonly authCertHashes: readonly string[];
+}
+
+/** The answer of a peer security server, body fully read. */
+export interface PeerResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+  /** The peer that answered. */
+  readonly peer: PeerServer;
+}
+
+/** Sends transport frames to peers over mutual TLS; tries the next server when one cannot be reached. */
+export interface PeerTransport {
+  send(peers: readonly PeerServer[], frame: Buffer, headers: Readonly<Record<string, string>>): Promise<PeerResponse>;
+  close(): Promise<void>;
+}
+
+/** Everything the two proxies share (style.md: one services object, one Fastify instance per listener). */
+export interface ExchangeServices {
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly serverId: SecurityServerId;
+  readonly globalConf: ExchangeGlobalConf;
+  readonly serverConf: { current(): ServerConfSnapshot };
+  readonly accessControl: AccessControl;
+  readonly signer: MessageSigner;
+  /** OCSP responses (DER) for this server's signing chain, stapled to every message; fresh. */
+  stapledOcsp(): Promise<readonly Uint8Array[]>;
+  readonly trust: SignerTrust;
+  readonly messageLog: Pick<MessageLog, 'append'>;
+  readonly peers: PeerTransport;
+  /** Calls provider information systems. */
+  readonly provider: ProviderClient;
+  /** Largest body accepted from an information system (client proxy) / peer (server proxy). */
+  readonly limits: { readonly clientBodyBytes: number; readonly serverBodyBytes: number };
+}
+
+/** The provider information system as the server proxy calls it. */
+export interface ProviderClient {
+  call(input: {
+    url: URL;
+    method: string;
+    headers: readonly (readonly [string, string])[];
+    body: Uint8Array;
+    timeoutMs: number;
+  }): Promise<{ status: number; reason: string; headers: readonly (readonly [string, string])[]; body: Buffer }>;
+  close(): Promise<void>;
+}
+
+/** Identifier shapes used by the proxies (re-exported for tests). */
+export type { ClientId, ServiceId };

@@ -1,0 +1,49 @@
+/**
+ * The one configuration schema of a security server (style.md "Config, logs, time"): every setting, its
+ * type, its default and the environment variable that overrides it. Layering is defaults < file < env.
+ */
+
+/** One setting. `path` is dotted (`clientProxy.port`); the env name is derived from it. */
+export interface Setting {
+  readonly path: string;
+  readonly kind: 'string' | 'int' | 'bool' | 'enum' | 'file' | 'secret-file';
+  readonly default?: string | number | boolean;
+  readonly required?: boolean;
+  readonly min?: number;
+  readonly max?: number;
+  readonly values?: readonly string[];
+  readonly doc: string;
+}
+
+const MiB = 1024 * 1024;
+
+export const settings: readonly Setting[] = [
+  { path: 'serverId', kind: 'string', required: true, doc: 'this server, INSTANCE/CLASS/MEMBER/SERVERCODE' },
+  { path: 'clientProxy.host', kind: 'string', default: '127.0.0.1', doc: 'address the client proxy listens on' },
+  { path: 'clientProxy.port', kind: 'int', default: 8080, min: 0, max: 65535, doc: 'client proxy port (0 = any free port)' },
+  { path: 'clientProxy.maxBodyBytes', kind: 'int', default: 32 * MiB, min: 0, max: 2 ** 31, doc: 'largest request body accepted from an information system' },
+  { path: 'serverProxy.host', kind: 'string', default: '0.0.0.0', doc: 'address the server proxy (mutual TLS) listens on' },
+  { path: 'serverProxy.port', kind: 'int', default: 5500, min: 0, max: 65535, doc: 'server proxy port (0 = any free port)' },
+  { path: 'serverProxy.maxBodyBytes', kind: 'int', default: 32 * MiB, min: 0, max: 2 ** 31, doc: 'largest transported message accepted from a peer' },
+  { path: 'tls.certificateFile', kind: 'file', required: true, doc: 'PEM: this server\'s registered authentication certificate (then its chain)' },
+  { path: 'tls.keyFile', kind: 'file', required: true, doc: 'PEM: the authentication private key (PKCS#8, encrypted when tls.keyPinFile is set)' },
+  { path: 'tls.keyPinFile', kind: 'secret-file', doc: 'file holding the PIN of the authentication key' },
+  { path: 'tls.minVersion', kind: 'enum', default: 'TLSv1.2', values: ['TLSv1.2', 'TLSv1.3'], doc: 'lowest TLS version offered between security servers' },
+  { path: 'signing.certificateFile', kind: 'file', required: true, doc: 'PEM: the owner member\'s signing certificate (then its chain)' },
+  { path: 'signing.keyFile', kind: 'file', required: true, doc: 'PEM: the signing private key (PKCS#8, encrypted when signing.keyPinFile is set)' },
+  { path: 'signing.keyPinFile', kind: 'secret-file', doc: 'file holding the PIN of the signing key' },
+  { path: 'signing.ocspFile', kind: 'file', doc: 'DER OCSP response for the signing certificate, stapled to every message (used when no OCSP service runs)' },
+  { path: 'globalConf.file', kind: 'file', required: true, doc: 'the signed global configuration (compact JWS) as downloaded from the registry' },
+  { path: 'globalConf.anchorFile', kind: 'file', required: true, doc: 'the configuration anchor (JSON with the registry\'s verification keys)' },
+  { path: 'globalConf.reloadIntervalMs', kind: 'int', default: 60_000, min: 100, max: 86_400_000, doc: 'how often the configuration file is re-read and re-verified' },
+  { path: 'serverConf.file', kind: 'file', required: true, doc: 'JSON: clients hosted here, their services and access rights' },
+  { path: 'transport.connectTimeoutMs', kind: 'int', default: 5_000, min: 1, max: 600_000, doc: 'TCP+TLS connect timeout towards peer security servers' },
+  { path: 'transport.responseTimeoutMs', kind: 'int', default: 120_000, min: 1, max: 3_600_000, doc: 'time to wait for a peer security server\'s answer' },
+  { path: 'transport.connectionsPerPeer', kind: 'int', default: 16, min: 1, max: 1024, doc: 'keep-alive connections per peer security server' },
+  { path: 'log.level', kind: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], doc: 'pino log level' },
+];
+
+/** `clientProxy.maxBodyBytes` -> `TONLE_CLIENT_PROXY_MAX_BODY_BYTES`. */
+export function envNameOf(path: string): string {
+  return `TONLE_${path.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
+}

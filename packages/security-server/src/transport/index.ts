@@ -1,0 +1,42 @@
+/** Tonle transport v1: framing, signed descriptors, JWS over node:crypto, and the mutual-TLS peer client. */
+export { TRANSPORT_CONTENT_TYPE, TRANSPORT_PATH, EnvelopeError, decodeFrame, encodeFrame, type BatchProof, type Envelope } from './envelope.ts';
+export {
+  DIGEST_ALGORITHM,
+  TRANSPORT_VERSION,
+  DescriptorError,
+  decodeDescriptor,
+  encodeDescriptor,
+  type Descriptor,
+  type RequestDescriptor,
+  type ResponseDescriptor,
+} from './descriptor.ts';
+export {
+  JWS_TYPE,
+  TRANSPORT_ALGORITHMS,
+  JwsError,
+  createKeyObjectSigner,
+  headerFor,
+  signCompact,
+  signingInput,
+  verifyCompact,
+  type BytesSigner,
+  type TransportAlgorithm,
+  type TransportJwsHeader,
+  type VerifiedJws,
+} from './jws.ts';
+export {
+  TransportCheckError,
+  encodeBatchPayload,
+  openMessage,
+  requestHeaderPart,
+  responseHeaderPart,
+  sealRequest,
+  sealResponse,
+  sha512,
+  type BatchPayload,
+  type MessageSigner,
+  type OpenedMessage,
+  type SignedDescriptor,
+} from './message.ts';
+export { createSingleMessageSigner, createBatchingMessageSigner } from './message-signer.ts';
+export { PeerError, createPeerTransport, type PeerTransportOptions } from './peer-transport.ts';

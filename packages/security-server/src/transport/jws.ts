@@ -1,0 +1,178 @@
+import { X509Certificate, sign as cryptoSign, verify as cryptoVerify, constants, type KeyObject } from 'node:crypto';
+
+/** The JWS algorithms Tonle transport v1 accepts (architecture §4). */
+export type TransportAlgorithm = 'ES256' | 'ES384' | 'PS256' | 'RS256' | 'EdDSA';
+
+export const TRANSPORT_ALGORITHMS: readonly TransportAlgorithm[] = ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'];
+
+/** The `typ` of every transport JWS (RFC 7515 §4.1.9). */
+export const JWS_TYPE = 'tonle-transport+jws';
+
+/** Same shape as `@tonle/pki`'s `Signer`: signs bytes, returns a JWS-ready signature (ECDSA as r||s). */
+export interface BytesSigner {
+  readonly algorithm: TransportAlgorithm;
+  readonly certificateChain: readonly Uint8Array[];
+  sign(data: Uint8Array): Promise<Uint8Array>;
+}
+
+/** A transport JWS failed to parse or verify; `reason` says which check. */
+export class JwsError extends Error {
+  readonly code = 'TONLE_ERR_TRANSPORT_JWS';
+  readonly reason: 'malformed' | 'algorithm' | 'signature';
+  constructor(reason: 'malformed' | 'algorithm' | 'signature', message: string) {
+    super(message);
+    this.name = 'JwsError';
+    this.reason = reason;
+  }
+}
+
+export function b64url(data: Uint8Array): string {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64url');
+}
+
+function hashFor(alg: TransportAlgorithm): string | null {
+  if (alg === 'EdDSA') return null;
+  return alg === 'ES384' ? 'sha384' : 'sha256';
+}
+
+/** node:crypto parameters for one JWS algorithm (RFC 7518 §3.3-3.5, RFC 8037). */
+function keyParams(alg: TransportAlgorithm, key: KeyObject) {
+  if (alg === 'PS256') return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
+  if (alg === 'ES256' || alg === 'ES384') return { key, dsaEncoding: 'ieee-p1363' as const };
+  return { key };
+}
+
+function checkKeyFits(alg: TransportAlgorithm, key: KeyObject): boolean {
+  const type = key.asymmetricKeyType;
+  const details = key.asymmetricKeyDetails;
+  switch (alg) {
+    case 'RS256':
+    case 'PS256':
+      return type === 'rsa' && (details?.modulusLength ?? 0) >= 2048;
+    case 'ES256':
+      return type === 'ec' && details?.namedCurve === 'prime256v1';
+    case 'ES384':
+      return type === 'ec' && details?.namedCurve === 'secp384r1';
+    case 'EdDSA':
+      return type === 'ed25519';
+  }
+}
+
+/**
+ * A {@link BytesSigner} over a node:crypto private key: the hot path signs with KeyObjects, not WebCrypto
+ * (architecture §5: jose costs 1.4-3.4x the CPU).
+ */
+export function createKeyObjectSigner(input: {
+  privateKey: KeyObject;
+  certificateChain: readonly Uint8Array[];
+  algorithm: TransportAlgorithm;
+}): BytesSigner {
+  const { privateKey, algorithm } = input;
+  if (privateKey.type !== 'private') throw new TypeError('createKeyObjectSigner: privateKey must be a private KeyObject');
+  if (!checkKeyFits(algorithm, privateKey)) {
+    throw new TypeError(`createKeyObjectSigner: a ${privateKey.asymmetricKeyType} key cannot sign ${algorithm}; pick the algorithm that matches the key`);
+  }
+  if (input.certificateChain.length === 0) throw new TypeError('createKeyObjectSigner: certificateChain needs at least the signing certificate');
+  const params = keyParams(algorithm, privateKey);
+  const hash = hashFor(algorithm);
+  return {
+    algorithm,
+    certificateChain: input.certificateChain,
+    sign: (data) =>
+      new Promise((resolve, reject) => {
+        cryptoSign(hash, data, params, (error, sig) => (error ? reject(error) : resolve(new Uint8Array(sig))));
+      }),
+  };
+}
+
+/** The JOSE protected header of a transport JWS. */
+export interface TransportJwsHeader {
+  readonly alg: TransportAlgorithm;
+  readonly typ: typeof JWS_TYPE;
+  /** RFC 7515 §4.1.6: the signing certificate first, then its chain, standard base64 DER. */
+  readonly x5c: readonly string[];
+}
+
+/** The exact bytes a signer signs: `BASE64URL(header) || '.' || BASE64URL(payload)` (RFC 7515 §5.1). */
+export function signingInput(header: TransportJwsHeader, payload: Uint8Array): string {
+  // Fixed key order: alg, typ, x5c, so equal inputs give equal bytes (docs/protocol.md "JWS").
+  const h = JSON.stringify({ alg: header.alg, typ: header.typ, x5c: header.x5c });
+  return `${Buffer.from(h, 'utf8').toString('base64url')}.${b64url(payload)}`;
+}
+
+export function headerFor(signer: Pick<BytesSigner, 'algorithm' | 'certificateChain'>): TransportJwsHeader {
+  return {
+    alg: signer.algorithm,
+    typ: JWS_TYPE,
+    x5c: signer.certificateChain.map((der) => Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64')),
+  };
+}
+
+/** Signs `payload` as a compact JWS with `x5c`. */
+export async function signCompact(signer: BytesSigner, payload: Uint8Array): Promise<string> {
+  const input = signingInput(headerFor(signer), payload);
+  const sig = await signer.sign(Buffer.from(input, 'ascii'));
+  return `${input}.${b64url(sig)}`;
+}
+
+/** A JWS whose signature verified against the public key of its first `x5c` certificate. */
+export interface VerifiedJws {
+  readonly header: TransportJwsHeader;
+  readonly payload: Uint8Array;
+  /** DER certificates from `x5c`, signing certificate first. Not yet checked against any trust anchor. */
+  readonly chain: readonly Uint8Array[];
+}
+
+const B64URL = /^[A-Za-z0-9_-]*$/;
+const verifiedKeys = new Map<string, KeyObject>();
+
+function publicKeyOf(x5c0: string): KeyObject {
+  let key = verifiedKeys.get(x5c0);
+  if (key === undefined) {
+    key = new X509Certificate(Buffer.from(x5c0, 'base64')).publicKey;
+    // Small bounded cache: peers reuse one signing certificate for many messages.
+    if (verifiedKeys.size > 256) verifiedKeys.clear();
+    verifiedKeys.set(x5c0, key);
+  }
+  return key;
+}
+
+/**
+ * Parses and verifies a compact transport JWS: the algorithm must be allowed and fit the key of the
+ * first `x5c` certificate, and the signature must verify. Does NOT decide whether that certificate is
+ * trusted: the caller checks the chain, OCSP and the signer's identity.
+ */
+export function verifyCompact(jws: string, allowed: readonly TransportAlgorithm[] = TRANSPORT_ALGORITHMS): VerifiedJws {
+  const parts = jws.split('.');
+  if (parts.length !== 3 || !parts.every((p) => B64URL.test(p))) throw new JwsError('malformed', 'The JWS is not in compact serialization');
+  const [h, p, s] = parts as [string, string, string];
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
+  } catch {
+    throw new JwsError('malformed', 'The JWS protected header is not JSON');
+  }
+  if (header === null || typeof header !== 'object') throw new JwsError('malformed', 'The JWS protected header is not an object');
+  const { alg, typ, x5c, crit } = header as Record<string, unknown>;
+  if (crit !== undefined) throw new JwsError('malformed', 'The JWS has a crit header this implementation does not understand');
+  if (typ !== JWS_TYPE) throw new JwsError('malformed', `The JWS typ must be ${JWS_TYPE}`);
+  if (typeof alg !== 'string' || !(allowed as readonly string[]).includes(alg)) throw new JwsError('algorithm', 'The JWS algorithm is not allowed');
+  if (!Array.isArray(x5c) || x5c.length === 0 || x5c.length > 8 || !x5c.every((c) => typeof c === 'string' && c.length > 0)) {
+    throw new JwsError('malformed', 'The JWS x5c header must list the signing certificate chain');
+  }
+  const algorithm = alg as TransportAlgorithm;
+  let key: KeyObject;
+  try {
+    key = publicKeyOf(x5c[0] as string);
+  } catch {
+    throw new JwsError('malformed', 'The first x5c certificate cannot be parsed');
+  }
+  if (!checkKeyFits(algorithm, key)) throw new JwsError('algorithm', 'The JWS algorithm does not fit the signing certificate key');
+  const ok = cryptoVerify(hashFor(algorithm), Buffer.from(`${h}.${p}`, 'ascii'), keyParams(algorithm, key), Buffer.from(s, 'base64url'));
+  if (!ok) throw new JwsError('signature', 'The JWS signature does not verify');
+  return {
+    header: { alg: algorithm, typ: JWS_TYPE, x5c: x5c as string[] },
+    payload: new Uint8Array(Buffer.from(p, 'base64url')),
+    chain: (x5c as string[]).map((c) => new Uint8Array(Buffer.from(c, 'base64'))),
+  };
+}

@@ -1,0 +1,51 @@
+import { b64url, headerFor, signCompact, signingInput, type BytesSigner } from './jws.ts';
+import { encodeBatchPayload, type MessageSigner } from './message.ts';
+
+/** Signs every message alone: the JWS payload is the descriptor itself (docs/protocol.md "Single signatures"). */
+export function createSingleMessageSigner(signer: BytesSigner): MessageSigner {
+  return {
+    certificateChain: signer.certificateChain,
+    async sign(descriptor) {
+      return { jws: await signCompact(signer, descriptor) };
+    },
+  };
+}
+
+/** One batch signature as an adaptive batch signer hands it to each message of the batch. */
+export interface BatchSignature {
+  /** The signature over `signedBytes`. */
+  readonly signature: Uint8Array;
+  /** Exactly the bytes that were signed: `toBeSigned(root, size, signedAt)`. */
+  readonly signedBytes: Uint8Array;
+  readonly root: Uint8Array;
+  readonly size: number;
+  readonly index: number;
+  /** RFC 9162 inclusion proof of this message's leaf, leaf side first. */
+  readonly proof: readonly Uint8Array[];
+  readonly signedAt: number;
+}
+
+/** What builds the batch JWS's signing input from the Merkle root; given to the batch signer's factory. */
+export type ToBeSigned = (root: Uint8Array, size: number, signedAt: number) => Uint8Array;
+
+/**
+ * Adapts an adaptive batch signer (signer/ module: one signature over a Merkle root of every descriptor
+ * that queued while a signature was in flight) to the transport: the JWS payload is the batch payload,
+ * and the message carries its descriptor and inclusion proof beside it (docs/protocol.md "Batch signatures").
+ */
+export function createBatchingMessageSigner(input: {
+  readonly signer: Pick<BytesSigner, 'algorithm' | 'certificateChain'>;
+  readonly createBatchSigner: (toBeSigned: ToBeSigned) => { sign(leafData: Uint8Array): Promise<BatchSignature> };
+}): MessageSigner {
+  const header = headerFor(input.signer);
+  const toBeSigned: ToBeSigned = (root, size, signedAt) => Buffer.from(signingInput(header, encodeBatchPayload(root, size, signedAt)), 'ascii');
+  const batch = input.createBatchSigner(toBeSigned);
+  return {
+    certificateChain: input.signer.certificateChain,
+    async sign(descriptor) {
+      const s = await batch.sign(descriptor);
+      const jws = `${Buffer.from(s.signedBytes).toString('ascii')}.${b64url(s.signature)}`;
+      return { jws, batch: { descriptor, proof: { index: s.index, size: s.size, path: s.proof.map(b64url) } } };
+    },
+  };
+}

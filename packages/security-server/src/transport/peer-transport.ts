@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { Agent, Pool, buildConnector, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { PeerResponse, PeerServer, PeerTransport } from '../app/services.ts';
+import { TRANSPORT_CONTENT_TYPE, TRANSPORT_PATH } from './envelope.ts';
+
+/** A peer could not be reached (`connect`), did not answer in time (`timeout`) or is not who the configuration says (`tls`). */
+export class PeerError extends Error {
+  readonly code = 'TONLE_ERR_TRANSPORT_PEER';
+  readonly kind: 'connect' | 'timeout' | 'tls';
+  constructor(kind: 'connect' | 'timeout' | 'tls', message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PeerError';
+    this.kind = kind;
+  }
+}
+
+export interface PeerTransportOptions {
+  /** PEM: this server's authentication certificate chain and key (mutual TLS, xroad-digest 3.1). */
+  readonly tls: { readonly cert: string; readonly key: string; readonly passphrase?: string; readonly minVersion: 'TLSv1.2' | 'TLSv1.3' };
+  /** Port of peers' server proxies (X-Road: 5500; the configuration lists hosts only). */
+  readonly peerPort: number;
+  readonly connectTimeoutMs: number;
+  readonly responseTimeoutMs: number;
+  readonly connectionsPerPeer: number;
+  readonly maxResponseBytes: number;
+}
+
+function originOf(address: string, port: number): string {
+  const host = isIP(address) === 6 ? `[${address}]` : address;
+  return `https://${host}:${port}`;
+}
+
+function certHash(socket: TLSSocket): string | undefined {
+  const raw = socket.getPeerCertificate()?.raw;
+  return raw === undefined ? undefined : createHash('sha256').update(raw).digest('hex');
+}
+
+/**
+ * Tonle transport v1 client: one undici keep-alive Pool per peer (no per-request handshakes, architecture
+ * §5), mutual TLS with our authentication certificate, and the peer's TLS certificate pinned to the
+ * hashes the global configuration registers for that server (xroad-digest 3.1: the binding is the hash).
+ */
+export function createPeerTransport(options: PeerTransportOptions): PeerTransport {
+  const expected = new Map<string, readonly string[]>();
+  const sticky = new Map<string, string>();
+  const baseConnect = buildConnector({
+    cert: options.tls.cert,
+    key: options.tls.key,
+    ...(options.tls.passphrase === undefined ? {} : { passphrase: options.tls.passphrase }),
+    minVersion: options.tls.minVersion,
+    maxVersion: 'TLSv1.3',
+    // The peer's certificate is checked against the configuration below, not against a web PKI.
+    rejectUnauthorized: false,
+    timeout: options.connectTimeoutMs,
+  });
+  const connect: buildConnector.connector = (opts, callback) => {
+    baseConnect(opts, (error, socket) => {
+      if (error !== null) return callback(error, null);
+      const origin = `${opts.protocol}//${opts.hostname.includes(':') ? `[${opts.hostname}]` : opts.hostname}:${opts.port}`;
+      const hashes = expected.get(origin) ?? [];
+      const hash = certHash(socket as TLSSocket);
+      if (hash === undefined || !hashes.includes(hash)) {
+        socket.destroy();
+        return callback(new PeerError('tls', `The TLS certificate of ${origin} is not registered for that security server`), null);
+      }
+      callback(null, socket);
+    });
+  };
+  const agent = new Agent({
+    factory: (origin, opts) =>
+      new Pool(origin, { ...opts, connect, connections: options.connectionsPerPeer, keepAliveTimeout: 30_000, maxResponseSize: options.maxResponseBytes }),
+  });
+
+  async function sendOne(peer: PeerServer, frame: Buffer, headers: Readonly<Record<string, string>>): Promise<PeerResponse> {
+    const origin = originOf(peer.address, options.peerPort);
+    expected.set(origin, peer.authCertHashes);
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await agent.request({
+        origin,
+        path: TRANSPORT_PATH,
+        method: 'POST',
+        headers: { ...headers, 'content-type': TRANSPORT_CONTENT_TYPE },
+        body: frame,
+        headersTimeout: options.responseTimeoutMs,
+        bodyTimeout: options.responseTimeoutMs,
+      });
+    } catch (error) {
+      if (error instanceof PeerError) throw error;
+      if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+        throw new PeerError('timeout', `${origin} did not answer within ${options.responseTimeoutMs} ms`, { cause: error });
+      }
+      const cause = (error as { cause?: unknown }).cause;
+      if (cause instanceof PeerError) throw cause;
+      throw new PeerError('connect', `Cannot reach ${origin}`, { cause: error });
+    }
+    let body: Buffer;
+    try {
+      body = Buffer.from(await res.body.arrayBuffer());
+    } catch (error) {
+      if (error instanceof undiciErrors.BodyTimeoutError) throw new PeerError('timeout', `${origin} stopped sending`, { cause: error });
+      throw new PeerError('connect', `The answer of ${origin} broke off`, { cause: error });
+    }
+    return { status: res.statusCode, headers: res.headers, body, peer };
+  }
+
+  return {
+    async send(peers, frame, headers) {
+      if (peers.length === 0) throw new TypeError('send: give at least one peer');
+      // Sticky: the peer that answered last for this set goes first; the rest keep configuration order.
+      const key = peers.map((p) => p.address).join(',');
+      const first = sticky.get(key);
+      const ordered = first === undefined ? peers : [...peers.filter((p) => p.address === first), ...peers.filter((p) => p.address !== first)];
+      let lastError: unknown;
+      for (const peer of ordered) {
+        try {
+          const res = await sendOne(peer, frame, headers);
+          sticky.set(key, peer.address);
+          return res;
+        } catch (error) {
+          lastError = error;
+          // Only a failed connection is retried elsewhere: a request that reached a peer is never sent twice.
+          if (!(error instanceof PeerError) || error.kind === 'timeout') throw error;
+        }
+      }
+      throw lastError;
+    },
+    close: () => agent.close(),
+  };
+}
