@@ -1,4 +1,5 @@
-import { X509Certificate, sign as cryptoSign, verify as cryptoVerify, constants, type KeyObject } from 'node:crypto';
+import { X509Certificate, sign as cryptoSign, constants, type KeyObject } from 'node:crypto';
+import { checkAlgorithmFitsKey, verifyJwsSignature } from '../signer/index.ts';
 
 /** The JWS algorithms Tonle transport v1 accepts (architecture §4). */
 export type TransportAlgorithm = 'ES256' | 'ES384' | 'PS256' | 'RS256' | 'EdDSA';
@@ -35,26 +36,12 @@ function hashFor(alg: TransportAlgorithm): string | null {
   return alg === 'ES384' ? 'sha384' : 'sha256';
 }
 
-/** node:crypto parameters for one JWS algorithm (RFC 7518 §3.3-3.5, RFC 8037). */
-function keyParams(alg: TransportAlgorithm, key: KeyObject) {
-  if (alg === 'PS256') return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
-  if (alg === 'ES256' || alg === 'ES384') return { key, dsaEncoding: 'ieee-p1363' as const };
-  return { key };
-}
-
-function checkKeyFits(alg: TransportAlgorithm, key: KeyObject): boolean {
-  const type = key.asymmetricKeyType;
-  const details = key.asymmetricKeyDetails;
-  switch (alg) {
-    case 'RS256':
-    case 'PS256':
-      return type === 'rsa' && (details?.modulusLength ?? 0) >= 2048;
-    case 'ES256':
-      return type === 'ec' && details?.namedCurve === 'prime256v1';
-    case 'ES384':
-      return type === 'ec' && details?.namedCurve === 'secp384r1';
-    case 'EdDSA':
-      return type === 'ed25519';
+function fits(alg: TransportAlgorithm, key: KeyObject): boolean {
+  try {
+    checkAlgorithmFitsKey(alg, key);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -69,11 +56,17 @@ export function createKeyObjectSigner(input: {
 }): BytesSigner {
   const { privateKey, algorithm } = input;
   if (privateKey.type !== 'private') throw new TypeError('createKeyObjectSigner: privateKey must be a private KeyObject');
-  if (!checkKeyFits(algorithm, privateKey)) {
+  if (!fits(algorithm, privateKey)) {
     throw new TypeError(`createKeyObjectSigner: a ${privateKey.asymmetricKeyType} key cannot sign ${algorithm}; pick the algorithm that matches the key`);
   }
   if (input.certificateChain.length === 0) throw new TypeError('createKeyObjectSigner: certificateChain needs at least the signing certificate');
-  const params = keyParams(algorithm, privateKey);
+  // Asynchronous node:crypto signing runs on the libuv pool, so RSA-3072 signing does not block the event loop.
+  const params =
+    algorithm === 'PS256'
+      ? { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }
+      : algorithm === 'ES256' || algorithm === 'ES384'
+        ? { key: privateKey, dsaEncoding: 'ieee-p1363' as const }
+        : { key: privateKey };
   const hash = hashFor(algorithm);
   return {
     algorithm,
@@ -167,8 +160,8 @@ export function verifyCompact(jws: string, allowed: readonly TransportAlgorithm[
   } catch {
     throw new JwsError('malformed', 'The first x5c certificate cannot be parsed');
   }
-  if (!checkKeyFits(algorithm, key)) throw new JwsError('algorithm', 'The JWS algorithm does not fit the signing certificate key');
-  const ok = cryptoVerify(hashFor(algorithm), Buffer.from(`${h}.${p}`, 'ascii'), keyParams(algorithm, key), Buffer.from(s, 'base64url'));
+  if (!fits(algorithm, key)) throw new JwsError('algorithm', 'The JWS algorithm does not fit the signing certificate key');
+  const ok = verifyJwsSignature(algorithm, Buffer.from(`${h}.${p}`, 'ascii'), Buffer.from(s, 'base64url'), key);
   if (!ok) throw new JwsError('signature', 'The JWS signature does not verify');
   return {
     header: { alg: algorithm, typ: JWS_TYPE, x5c: x5c as string[] },
