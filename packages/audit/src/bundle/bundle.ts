@@ -1,0 +1,158 @@
+import { X509Certificate, createHash } from 'node:crypto';
+import { checkpointPayload, leafHash, verifyLeafInclusion, type MaterialEntry, type MessageEntry } from '../log-format/index.ts';
+import { encodeFrame, FrameType, decodeFrameAt } from '../log-format/frame.ts';
+import { checkLeafContent } from '../verify/verify-log.ts';
+import { checkJws } from '../trust/jws.ts';
+import { checkTimestampToken } from '../trust/timestamp-token.ts';
+import type { TrustAnchors } from '../trust/anchors.ts';
+import { AuditError } from '../errors.ts';
+
+/** One leaf of the log with its proof against one of the bundle's checkpoints. */
+export interface EvidenceItem {
+  readonly index: number;
+  /** base64 of the exact entry bytes (the Merkle leaf data). */
+  readonly entry: string;
+  /** base64 body, when it was logged and is still retained. */
+  readonly body?: string;
+  /** RFC 9162 inclusion proof (hex), deepest sibling first. */
+  readonly proof: readonly string[];
+  /** Position in `checkpoints`. */
+  readonly checkpoint: number;
+}
+
+/** Everything an auditor needs to check one message offline: one JSON file. */
+export interface EvidenceBundle {
+  readonly format: 'tonle-evidence-bundle';
+  readonly version: 1;
+  readonly xRoadId: string;
+  readonly exportedAt: number;
+  /** Message records (request, response, refusal) and the certificate / OCSP leaves they reference. */
+  readonly items: readonly EvidenceItem[];
+  /** Signed checkpoints (compact JWS) with the RFC 3161 token over SHA-256 of the JWS. */
+  readonly checkpoints: readonly { readonly jws: string; readonly timestamp: { readonly tsa: string; readonly genTime: number; readonly token: string } }[];
+}
+
+export interface BundleRecordSummary {
+  readonly index: number;
+  readonly kind: string;
+  readonly side: string;
+  readonly time: number;
+  readonly client: string;
+  readonly service: string;
+  readonly status?: number;
+  readonly faultCode?: string;
+  /** Subject of the certificate whose key signed the message JWS, when the record has one. */
+  readonly signer?: string;
+  readonly bodyLogged: boolean;
+  /** genTime of the token that time-stamps the checkpoint proving this record. */
+  readonly timestampedAt: number;
+}
+
+export interface BundleVerifyReport {
+  readonly ok: boolean;
+  readonly xRoadId: string;
+  readonly records: readonly BundleRecordSummary[];
+  /** OCSP responses carried (bound by hash into the log); their content is not evaluated by this version. */
+  readonly ocspResponses: number;
+  readonly problem?: { readonly item?: number; readonly recordIndex?: number; readonly checkpoint?: number; readonly message: string };
+}
+
+/** Parses and shape-checks a bundle file's JSON. */
+export function parseEvidenceBundle(text: string): EvidenceBundle {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (cause) {
+    throw new AuditError('TONLE_ERR_AUDIT_BUNDLE_INVALID', 'evidence bundle is not JSON', { cause });
+  }
+  const b = v as Partial<EvidenceBundle>;
+  if (b?.format !== 'tonle-evidence-bundle' || b.version !== 1 || !Array.isArray(b.items) || !Array.isArray(b.checkpoints) || typeof b.xRoadId !== 'string') {
+    throw new AuditError('TONLE_ERR_AUDIT_BUNDLE_INVALID', 'not a tonle-evidence-bundle v1 (format, version, xRoadId, items, checkpoints)');
+  }
+  return b as EvidenceBundle;
+}
+
+const sha256hex = (d: Uint8Array): string => createHash('sha256').update(d).digest('hex');
+
+/**
+ * Verifies an evidence bundle with no network: each checkpoint's signature and chain and its RFC 3161
+ * token, each record's inclusion proof against its checkpoint, material hashes, body commitments, and the
+ * message JWS against the signer certificate carried in the bundle, chained to the anchors.
+ */
+export async function verifyEvidenceBundle(bundle: EvidenceBundle, anchors: TrustAnchors): Promise<BundleVerifyReport> {
+  const records: BundleRecordSummary[] = [];
+  let ocspResponses = 0;
+  const fail = (problem: NonNullable<BundleVerifyReport['problem']>): BundleVerifyReport => ({ ok: false, xRoadId: bundle.xRoadId, records, ocspResponses, problem });
+
+  const heads: { treeSize: number; root: Buffer; genTime: number }[] = [];
+  for (const [i, cp] of bundle.checkpoints.entries()) {
+    let payload;
+    try {
+      payload = checkpointPayload(cp.jws);
+    } catch (e) {
+      return fail({ checkpoint: i, message: e instanceof Error ? e.message : String(e) });
+    }
+    const sig = await checkJws(cp.jws, anchors, payload.time);
+    if (!sig.ok) return fail({ checkpoint: i, message: `checkpoint ${payload.seq}: ${sig.reason}` });
+    const ts = await checkTimestampToken(Buffer.from(cp.timestamp.token, 'base64'), Buffer.from(cp.jws, 'ascii'), anchors);
+    if (!ts.ok) return fail({ checkpoint: i, message: `time-stamp of checkpoint ${payload.seq}: ${ts.reason}` });
+    heads.push({ treeSize: payload.treeSize, root: Buffer.from(payload.rootHash, 'hex'), genTime: ts.genTime });
+  }
+
+  const materials = new Map<string, MaterialEntry>();
+  const messages: { item: number; entry: MessageEntry; head: (typeof heads)[number] }[] = [];
+  for (const [i, item] of bundle.items.entries()) {
+    const head = heads[item.checkpoint];
+    if (head === undefined) return fail({ item: i, message: 'item refers to a checkpoint the bundle does not carry' });
+    const entryBytes = Buffer.from(item.entry, 'base64');
+    const body = item.body === undefined ? new Uint8Array(0) : Buffer.from(item.body, 'base64');
+    // Reuse the log's frame decoder so the bundle and the log parse entries identically.
+    const decoded = decodeFrameAt(encodeFrame(FrameType.leaf, entryBytes, body), 0);
+    if (!decoded.ok) return fail({ item: i, message: 'item cannot be framed' });
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(entryBytes.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return fail({ item: i, message: 'item entry is not JSON' });
+    }
+    if (entry['index'] !== item.index) return fail({ item: i, recordIndex: item.index, message: 'entry index differs from the item index' });
+    const proof = item.proof.map((p) => Buffer.from(p, 'hex'));
+    if (!verifyLeafInclusion({ leafHash: leafHash(entryBytes), index: item.index, treeSize: head.treeSize, proof, root: head.root })) return fail({ item: i, recordIndex: item.index, message: `record ${item.index} is not included in the checkpoint (proof does not lead to its root)` });
+    const content = checkLeafContent(entry, decoded.frame);
+    if (content !== undefined) return fail({ item: i, recordIndex: item.index, message: content });
+    if (entry['type'] === 'material') {
+      const m = entry as unknown as MaterialEntry;
+      materials.set(m.sha256, m);
+      if (m.material === 'ocsp') ocspResponses++;
+    } else messages.push({ item: i, entry: entry as unknown as MessageEntry, head });
+  }
+
+  for (const { item, entry, head } of messages) {
+    for (const h of [...entry.certificates, ...entry.ocspResponses]) {
+      if (!materials.has(h)) return fail({ item, recordIndex: entry.index, message: `referenced certificate/OCSP ${h} is missing from the bundle` });
+    }
+    let signer: string | undefined;
+    if (entry.jws !== undefined) {
+      const chain = entry.certificates.map((h) => new X509Certificate(Buffer.from(materials.get(h)!.der, 'base64')));
+      const check = await checkJws(entry.jws, anchors, entry.time, chain.length > 0 ? chain : undefined);
+      if (!check.ok) return fail({ item, recordIndex: entry.index, message: `message signature: ${check.reason}` });
+      signer = check.signer;
+      if (chain.length > 0 && sha256hex(chain[0]!.raw) !== entry.certificates[0]) return fail({ item, recordIndex: entry.index, message: 'signer certificate hash mismatch' });
+    }
+    records.push({
+      index: entry.index,
+      kind: entry.kind,
+      side: entry.side,
+      time: entry.time,
+      client: entry.client,
+      service: entry.service,
+      ...(entry.status === undefined ? {} : { status: entry.status }),
+      ...(entry.faultCode === undefined ? {} : { faultCode: entry.faultCode }),
+      ...(signer === undefined ? {} : { signer }),
+      bodyLogged: entry.body?.logged === true,
+      timestampedAt: head.genTime,
+    });
+  }
+  if (records.length === 0) return fail({ message: 'bundle holds no message record' });
+  return { ok: true, xRoadId: bundle.xRoadId, records, ocspResponses };
+}

@@ -1,0 +1,19 @@
+/** Codes of @tonle/audit (docs/errors.md, "Audit"). */
+export type AuditErrorCode =
+  | 'TONLE_ERR_AUDIT_ENTRY_INVALID'
+  | 'TONLE_ERR_AUDIT_BUNDLE_INVALID'
+  | 'TONLE_ERR_AUDIT_ARCHIVE_INVALID'
+  | 'TONLE_ERR_AUDIT_KEY_INVALID'
+  | 'TONLE_ERR_AUDIT_ANCHORS_INVALID'
+  | 'TONLE_ERR_AUDIT_MERKLE_RANGE'
+  | 'TONLE_ERR_AUDIT_TIMESTAMP_RESPONSE';
+
+/** An error of the audit library; `code` is stable, the message says how to fix the input. */
+export class AuditError extends Error {
+  readonly code: AuditErrorCode;
+  constructor(code: AuditErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AuditError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,252 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEvidenceBundle, verifyEvidenceBundle, verifyLog, findMessageRecords } from '@tonle/audit';
+import { createHttpTimestamper, createMessageLog, type MessageLog, type MessageLogConfig, type MessageRecordInput } from '../../src/message-log/index.ts';
+import { createLogPki, manualClock, OPENSSL, startOpensslTsa, type LogPki, type OpensslTsa } from './fixture.ts';
+
+const run = promisify(execFile);
+
+let pki: LogPki;
+let tsa: OpensslTsa;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  pki = await createLogPki();
+  tsa = await startOpensslTsa(pki);
+});
+afterAll(async () => {
+  await tsa.close();
+  await pki.cleanup();
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'tonle-mlog-'));
+  dirs.push(d);
+  return d;
+}
+
+function record(xRoadId: string, extra: Partial<MessageRecordInput> = {}): MessageRecordInput {
+  return {
+    kind: 'request',
+    side: 'client',
+    xRoadId,
+    client: 'EE/GOV/1234/consumer',
+    service: 'EE/GOV/5678/provider/getPerson',
+    headerPart: 'GET /r1/EE/GOV/5678/provider/getPerson\r\n',
+    signedBy: 'self',
+    certificateChain: [pki.signCertDer, pki.caDer],
+    body: Buffer.from(`{"id":"${xRoadId}"}`),
+    ...extra,
+  };
+}
+
+async function openLog(config: Partial<MessageLogConfig> & { directory: string }, clock = manualClock(), tsaUrl = tsa.url): Promise<MessageLog> {
+  return createMessageLog({
+    config: { checkpointIntervalMs: 0, ...config },
+    clock,
+    signer: pki.signer,
+    timestamper: createHttpTimestamper({ tsas: () => [{ name: 'test-tsa', url: tsaUrl }], anchors: () => pki.anchors, timeoutMs: 10_000 }),
+  });
+}
+
+describe('message log', () => {
+  it('acknowledges concurrent appends only when durable, and the closed log verifies', async () => {
+    const directory = await tempDir();
+    const log = await openLog({ directory });
+    const receipts = await Promise.all(Array.from({ length: 300 }, (_, i) => log.append(record(`id-${i}`))));
+    const indices = receipts.map((r) => r.index);
+    expect(new Set(indices).size).toBe(300);
+    expect(log.status().durableSize).toBe(log.status().treeSize);
+    await log.checkpoint();
+    expect(log.status().pendingCheckpoints).toBe(0);
+    await log.close();
+    const report = await verifyLog(directory, { anchors: pki.anchors });
+    expect(report.problem).toBeUndefined();
+    expect(report.ok).toBe(true);
+    expect(report.messages).toBe(300);
+    // certificates are stored once per segment, not per record
+    expect(report.records).toBe(302);
+  });
+
+  it('keeps only a salted commitment when body logging is off for the provider subsystem', async () => {
+    const directory = await tempDir();
+    const log = await openLog({ directory, bodyLogging: { default: true, disabledFor: ['EE/GOV/5678/secret'] } });
+    await log.append(record('plain'));
+    await log.append(record('hidden', { service: 'EE/GOV/5678/secret/getTaxes', body: Buffer.from('top secret') }));
+    await log.close();
+    const files = await readdir(directory);
+    const bytes = Buffer.concat(await Promise.all(files.filter((f) => f.endsWith('.tlog')).map((f) => readFile(join(directory, f)))));
+    expect(bytes.includes(Buffer.from('top secret'))).toBe(false);
+    const [hidden] = await findMessageRecords(directory, 'hidden');
+    expect(hidden?.entry.body?.logged).toBe(false);
+    expect(hidden?.entry.body?.commitment).toMatch(/^[0-9a-f]{64}$/);
+    const [plain] = await findMessageRecords(directory, 'plain');
+    expect(plain?.bodyRetained).toBe(true);
+    expect((await verifyLog(directory, { anchors: pki.anchors })).ok).toBe(true);
+  });
+
+  it('rejects misuse with TypeError', async () => {
+    const directory = await tempDir();
+    const log = await openLog({ directory });
+    await expect(log.append({ ...record('x'), kind: 'other' as 'request' })).rejects.toBeInstanceOf(TypeError);
+    await expect(log.append({ ...record('x'), xRoadId: '' })).rejects.toBeInstanceOf(TypeError);
+    await log.close();
+    await expect(log.append(record('late'))).rejects.toMatchObject({ code: 'Server.ClientProxy.LoggingFailed' });
+  });
+
+  it('truncates a torn tail on open, keeps the bytes aside, and loses nothing acknowledged', async () => {
+    const directory = await tempDir();
+    const log = await openLog({ directory });
+    for (let i = 0; i < 20; i++) await log.append(record(`t-${i}`));
+    await log.close();
+    const seg = (await readdir(directory)).find((f) => f.endsWith('.tlog'))!;
+    // a crash in the middle of a write: the start of a frame, cut off
+    const whole = await readFile(join(directory, seg));
+    await appendFile(join(directory, seg), whole.subarray(200, 260));
+    const again = await openLog({ directory });
+    await again.append(record('after-crash'));
+    await again.close();
+    expect((await readdir(directory)).some((f) => f.startsWith(`${seg}.torn-`))).toBe(true);
+    const report = await verifyLog(directory, { anchors: pki.anchors });
+    expect(report.ok).toBe(true);
+    expect(report.messages).toBe(21);
+  });
+
+  it('refuses to open when a sealed (non-live) segment is damaged', async () => {
+    const directory = await tempDir();
+    const log = await openLog({ directory, segmentMaxBytes: 4096 });
+    for (let i = 0; i < 30; i++) await log.append(record(`r-${i}`));
+    await log.close();
+    const segs = (await readdir(directory)).filter((f) => f.endsWith('.tlog')).sort();
+    expect(segs.length).toBeGreaterThan(1);
+    const bytes = await readFile(join(directory, segs[0]!));
+    bytes[bytes.length - 10] ^= 0xff;
+    await writeFile(join(directory, segs[0]!), bytes);
+    await expect(openLog({ directory })).rejects.toMatchObject({ code: 'TONLE_ERR_MESSAGE_LOG_CORRUPT' });
+  });
+
+  it('rotates, archives (encrypted), verifies across archives and segments, and applies retention', async () => {
+    const directory = await tempDir();
+    const key = randomBytes(32);
+    // starts in the past so that, after the jumps below, checkpoint times still precede the TSA's genTime
+    const clock = manualClock(Date.now() - 2 * 3_600_000);
+    const log = await openLog({ directory, segmentMaxBytes: 4096, archiveKey: key, bodyRetentionMs: 10 * 60_000, retentionMs: 60 * 60_000 }, clock);
+    for (let i = 0; i < 40; i++) await log.append(record(`a-${i}`));
+    await log.checkpoint();
+    await log.archive();
+    const archives = await readdir(join(directory, 'archive'));
+    expect(archives.length).toBeGreaterThan(0);
+    const archiveBytes = await readFile(join(directory, 'archive', archives[0]!));
+    expect(archiveBytes.includes(Buffer.from('a-0'))).toBe(false); // encrypted at rest
+    await expect(verifyLog(directory, { anchors: pki.anchors, allowPending: true })).resolves.toMatchObject({ ok: false, problem: { code: 'FILE_UNREADABLE' } });
+    const report = await verifyLog(directory, { anchors: pki.anchors, archiveKey: key, allowPending: true });
+    expect(report.problem).toBeUndefined();
+    expect(report.messages).toBe(40);
+    // evidence still comes out of an archive
+    const bundle = await log.exportEvidence('a-0');
+    expect((await verifyEvidenceBundle(bundle, pki.anchors)).ok).toBe(true);
+    // body retention: archived bodies go, commitments stay, the log still verifies
+    clock.advance(11 * 60_000);
+    await log.archive();
+    const stripped = await readdir(join(directory, 'archive'));
+    expect(stripped.every((n) => n.endsWith('-nobody.tla'))).toBe(true);
+    const [rec] = await findMessageRecords(directory, 'a-0', key);
+    expect(rec?.bodyRetained).toBe(false);
+    expect(rec?.entry.body?.logged).toBe(true);
+    expect((await verifyLog(directory, { anchors: pki.anchors, archiveKey: key, allowPending: true })).ok).toBe(true);
+    // retention removes old archives; what is left still verifies from its own header on
+    clock.advance(60 * 60_000);
+    await log.archive();
+    expect(await readdir(join(directory, 'archive'))).toEqual([]);
+    await log.append(record('late'));
+    await log.close();
+    const after = await verifyLog(directory, { anchors: pki.anchors, archiveKey: key });
+    expect(after.problem).toBeUndefined();
+    expect(after.firstIndex).toBeGreaterThan(0);
+  });
+
+  it('exports an evidence bundle that verifies offline and whose token passes openssl ts -verify', async () => {
+    const directory = await tempDir();
+    const log = await openLog({ directory });
+    await log.append(record('ev-1'));
+    await log.append(record('ev-1', { kind: 'response', status: 200, body: Buffer.from('{"name":"x"}') }));
+    await log.append(record('other'));
+    await log.checkpoint();
+    const bundle = await log.exportEvidence('ev-1');
+    await log.close();
+    const parsed = parseEvidenceBundle(JSON.stringify(bundle));
+    const report = await verifyEvidenceBundle(parsed, pki.anchors);
+    expect(report.problem).toBeUndefined();
+    expect(report.records.map((r) => r.kind)).toEqual(['request', 'response']);
+    // openssl: the token over SHA-256 of the checkpoint JWS, chained to the test CA
+    const cp = bundle.checkpoints[0]!;
+    const tokenFile = join(directory, 'token.der');
+    await writeFile(tokenFile, Buffer.from(cp.timestamp.token, 'base64'));
+    const dataFile = join(directory, 'checkpoint.jws');
+    await writeFile(dataFile, cp.jws);
+    const { stdout } = await run(OPENSSL, ['ts', '-verify', '-token_in', '-in', tokenFile, '-data', dataFile, '-CAfile', join(pki.dir, 'ca.pem')]);
+    expect(stdout).toContain('Verification: OK');
+    // a modified record in the bundle fails
+    const bad = structuredClone(bundle) as { items: { entry: string }[] };
+    const e = Buffer.from(bad.items[0]!.entry, 'base64');
+    e[e.length - 3] ^= 1;
+    bad.items[0]!.entry = e.toString('base64');
+    expect((await verifyEvidenceBundle(bad as typeof bundle, pki.anchors)).ok).toBe(false);
+  });
+
+  it('keeps appending while the TSA is down, refuses after the configured period, resumes when it returns', async () => {
+    const directory = await tempDir();
+    const clock = manualClock();
+    const log = await openLog({ directory, timestampFailurePeriodMs: 60_000 }, clock);
+    await log.append(record('before'));
+    tsa.setDown(true);
+    try {
+      await log.append(record('down-1'));
+      await log.checkpoint();
+      expect(log.status().pendingCheckpoints).toBe(1);
+      clock.advance(30_000);
+      await log.append(record('down-2'));
+      await log.checkpoint();
+      expect(log.status().pendingCheckpoints).toBe(2);
+      clock.advance(31_000);
+      expect(log.status().refusing).toBe(true);
+      await expect(log.append(record('refused'))).rejects.toMatchObject({ code: 'Server.ClientProxy.LoggingFailed.TimestamperFailed', status: 500 });
+      await expect(log.append(record('refused', { side: 'server' }))).rejects.toMatchObject({ code: 'Server.ServerProxy.LoggingFailed.TimestamperFailed' });
+    } finally {
+      tsa.setDown(false);
+    }
+    await log.checkpoint();
+    expect(log.status()).toMatchObject({ pendingCheckpoints: 0, refusing: false });
+    await log.append(record('resumed'));
+    await log.close();
+    const report = await verifyLog(directory, { anchors: pki.anchors });
+    expect(report.problem).toBeUndefined();
+    expect(report.unstampedCheckpoints).toEqual([]);
+  });
+
+  it('fails over to the next TSA', async () => {
+    const directory = await tempDir();
+    const log = await createMessageLog({
+      config: { directory, checkpointIntervalMs: 0 },
+      clock: manualClock(),
+      signer: pki.signer,
+      timestamper: createHttpTimestamper({
+        tsas: () => [
+          { name: 'dead', url: 'http://127.0.0.1:9/tsa' },
+          { name: 'test-tsa', url: tsa.url },
+        ],
+        anchors: () => pki.anchors,
+      }),
+    });
+    await log.append(record('fo'));
+    await log.close();
+    expect(log.status().pendingCheckpoints).toBe(0);
+    expect((await verifyLog(directory, { anchors: pki.anchors })).ok).toBe(true);
+  });
+});
