@@ -18,7 +18,7 @@ import {
 } from '@tonle/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { TrustError, type ExchangeServices } from '../app/services.ts';
-import { RESPONSE_XROAD_HEADERS, firstHeader, withoutHeaders } from '../client-proxy/headers.ts';
+import { RESPONSE_XROAD_HEADERS, firstHeader, withoutHeaders } from '../client-proxy/index.ts';
 import { asFault, fault, replyFault } from '../errors/index.ts';
 import { ProviderError } from './provider-client.ts';
 import {

@@ -1,0 +1,61 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildClientProxy } from '../client-proxy/index.ts';
+import { buildServerProxy, createProviderClient, type ServerProxyTls } from '../server-proxy/index.ts';
+import { createPeerTransport } from '../transport/index.ts';
+import type { ExchangeServices } from './services.ts';
+
+export interface SecurityServerInput extends Omit<ExchangeServices, 'peers' | 'provider'> {
+  /** This server's authentication certificate and key (PEM), used both to serve and to call peers. */
+  readonly tls: ServerProxyTls;
+  readonly listen: {
+    readonly clientProxy: { readonly host: string; readonly port: number };
+    readonly serverProxy: { readonly host: string; readonly port: number };
+  };
+  readonly transport: { readonly peerPort: number; readonly connectTimeoutMs: number; readonly responseTimeoutMs: number; readonly connectionsPerPeer: number };
+}
+
+export interface RunningSecurityServer {
+  readonly clientProxy: FastifyInstance;
+  readonly serverProxy: FastifyInstance;
+  /** Bound ports (useful with port 0). */
+  readonly ports: { readonly clientProxy: number; readonly serverProxy: number };
+  close(): Promise<void>;
+}
+
+/**
+ * Builds and starts one security server: the client proxy (plain HTTP for information systems) and the
+ * server proxy (mutual TLS for peers) over one shared services object (style.md: one Fastify instance per
+ * listener). Close drains both listeners, then the connection pools.
+ */
+export async function startSecurityServer(input: SecurityServerInput): Promise<RunningSecurityServer> {
+  const peers = createPeerTransport({
+    tls: input.tls,
+    peerPort: input.transport.peerPort,
+    connectTimeoutMs: input.transport.connectTimeoutMs,
+    responseTimeoutMs: input.transport.responseTimeoutMs,
+    connectionsPerPeer: input.transport.connectionsPerPeer,
+    maxResponseBytes: input.limits.clientBodyBytes + 2 * 1024 * 1024,
+  });
+  const provider = createProviderClient({ connectTimeoutMs: input.transport.connectTimeoutMs, maxResponseBytes: input.limits.serverBodyBytes });
+  const services: ExchangeServices = { ...input, peers, provider };
+  const clientProxy = buildClientProxy(services);
+  const serverProxy = buildServerProxy(services, input.tls);
+  try {
+    await serverProxy.listen(input.listen.serverProxy);
+    await clientProxy.listen(input.listen.clientProxy);
+  } catch (error) {
+    await Promise.allSettled([clientProxy.close(), serverProxy.close(), peers.close(), provider.close()]);
+    throw error;
+  }
+  const port = (app: FastifyInstance) => (app.server.address() as AddressInfo).port;
+  return {
+    clientProxy,
+    serverProxy,
+    ports: { clientProxy: port(clientProxy), serverProxy: port(serverProxy) },
+    async close() {
+      await Promise.allSettled([clientProxy.close(), serverProxy.close()]);
+      await Promise.allSettled([peers.close(), provider.close()]);
+    },
+  };
+}
