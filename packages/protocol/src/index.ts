@@ -4,3 +4,4 @@
  */
 export const PROTOCOL_VERSION = 'r1';
 export { systemClock, type Clock } from './clock/index.ts';
+export * from './global-conf/index.ts';
