@@ -3,5 +3,5 @@
  * can run commands in-process.
  */
 export type { Command, CommandIo } from './command.ts';
-export { commands } from './commands.ts';
+export { commands } from './commands/index.ts';
 export { renderHelp, runCli } from './run.ts';

@@ -1,5 +1,5 @@
 import type { Command, CommandIo } from './command.ts';
-import { commands } from './commands.ts';
+import { commands } from './commands/index.ts';
 
 const VERSION = '0.1.0';
 

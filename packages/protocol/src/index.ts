@@ -4,4 +4,9 @@
  */
 export const PROTOCOL_VERSION = 'r1';
 export { systemClock, type Clock } from './clock/index.ts';
+export * from './identifiers/index.ts';
+export * from './headers/index.ts';
+export * from './faults/index.ts';
+export * from './rest-message/index.ts';
+export * from './merkle/index.ts';
 export * from './global-conf/index.ts';

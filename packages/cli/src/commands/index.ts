@@ -1,5 +1,5 @@
-import type { Command } from './command.ts';
-import { sandboxCommand } from './commands/sandbox.ts';
+import type { Command } from '../command.ts';
+import { sandboxCommand } from './sandbox.ts';
 
 /** Every subcommand of `tonle`, in the order `--help` lists them. Each component adds its own here. */
 export const commands: readonly Command[] = [sandboxCommand];
