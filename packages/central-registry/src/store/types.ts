@@ -13,6 +13,8 @@ export interface PublishedConfiguration {
   readonly etag: string;
   readonly generatedAtMs: number;
   readonly expiresAtMs: number;
+  /** The state revision it was generated from, so an unchanged state is not re-signed needlessly. */
+  readonly stateRevision: number;
 }
 
 /**

@@ -38,7 +38,7 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
     });
 
     it('publishes only increasing versions', async () => {
-      const conf = (version: number) => ({ version, jws: `jws-${version}`, etag: `"${version}"`, generatedAtMs: 1, expiresAtMs: 2 });
+      const conf = (version: number) => ({ version, jws: `jws-${version}`, etag: `"${version}"`, generatedAtMs: 1, expiresAtMs: 2, stateRevision: 1 });
       expect(await store.readPublished()).toBeUndefined();
       expect(await store.publish(conf(2))).toBe(true);
       expect(await store.publish(conf(2))).toBe(false);
@@ -57,7 +57,7 @@ export function describeStoreContract(name: string, open: () => Promise<{ store:
 
     it('keeps everything across close and reopen', async () => {
       await store.writeState(0, 'persisted');
-      await store.publish({ version: 7, jws: 'j', etag: '"e"', generatedAtMs: 1, expiresAtMs: 2 });
+      await store.publish({ version: 7, jws: 'j', etag: '"e"', generatedAtMs: 1, expiresAtMs: 2, stateRevision: 1 });
       await store.close();
       store = await ctx.reopen();
       expect(await store.readState()).toEqual({ revision: 1, state: 'persisted' });
