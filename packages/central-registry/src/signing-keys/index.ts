@@ -1,0 +1,43 @@
+import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { GlobalConfAlgorithm, PublicJwk } from '@tonle/protocol';
+import type { SigningKeyRecord } from '../state/index.ts';
+
+function pair(alg: GlobalConfAlgorithm): { publicKey: KeyObject; privateKey: KeyObject } {
+  switch (alg) {
+    case 'ES256':
+      return generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    case 'ES384':
+      return generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    case 'EdDSA':
+      return generateKeyPairSync('ed25519');
+    case 'PS256':
+    case 'RS256':
+      return generateKeyPairSync('rsa', { modulusLength: 3072 });
+  }
+}
+
+function publicJwk(key: KeyObject): PublicJwk {
+  const jwk = key.export({ format: 'jwk' });
+  if (jwk.kty === 'EC') return { kty: 'EC', crv: jwk.crv!, x: jwk.x!, y: jwk.y! };
+  if (jwk.kty === 'OKP') return { kty: 'OKP', crv: jwk.crv!, x: jwk.x! };
+  return { kty: 'RSA', n: jwk.n!, e: jwk.e! };
+}
+
+/**
+ * A fresh configuration signing key (ES256 by default, architecture §4). The kid is the RFC 7638-style
+ * SHA-256 thumbprint prefix of the public key, so it names the key, not a counter.
+ */
+export function generateSigningKey(options: { alg?: GlobalConfAlgorithm; now: number }): SigningKeyRecord {
+  const alg = options.alg ?? 'ES256';
+  const { publicKey, privateKey } = pair(alg);
+  const pub = publicJwk(publicKey);
+  const kid = createHash('sha256').update(JSON.stringify(pub)).digest('base64url').slice(0, 22);
+  return {
+    kid,
+    alg,
+    status: 'current',
+    createdAt: new Date(options.now).toISOString(),
+    publicKey: pub,
+    privateKey: privateKey.export({ format: 'jwk' }) as Record<string, string>,
+  };
+}
