@@ -1,2 +1,15 @@
-/** @tonle/security-server: see package.json description. Its exports are added as the package is built. */
-export {};
+/**
+ * @tonle/security-server: client proxy (consumer side), server proxy (provider side, mutual TLS),
+ * Tonle transport v1, signer, message log, OCSP, global-configuration client, local configuration and
+ * access control. Each module has its own front door; this file re-exports what other packages use.
+ */
+export * from './config/index.ts';
+export { createLogger, type CreateLoggerOptions, type Logger } from './logging/index.ts';
+export * from './transport/index.ts';
+export { buildClientProxy } from './client-proxy/index.ts';
+export { buildServerProxy, createProviderClient, ProviderError, type ServerProxyTls } from './server-proxy/index.ts';
+export * from './app/index.ts';
+export * from './server-conf/index.ts';
+export * from './access-control/index.ts';
+export { createBatchSigner, createBatchSignatureVerifier, type BatchSigner, type BatchSignerOptions } from './signer/index.ts';
+export * from './message-log/index.ts';

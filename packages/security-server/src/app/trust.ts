@@ -1,5 +1,6 @@
-import { X509Certificate, createHash } from 'node:crypto';
-import type { Clock, MemberId } from '@tonle/protocol';
+import { createHash } from 'node:crypto';
+import { certificateProfileByName, validateCertificatePath, verifyOcspResponse, type ValidatedPath } from '@tonle/pki';
+import type { MemberId } from '@tonle/protocol';
 import { TrustError, type ApprovedCa, type ExchangeConfView, type SignerTrust } from './services.ts';
 
 /** Verdict of an OCSP check of one certificate (RFC 6960 §2.2). */
@@ -13,27 +14,10 @@ export interface OcspVerdict {
 export interface SignerTrustDeps {
   /** The configuration in force (throws the side's OutdatedGlobalConf fault when expired). */
   readonly conf: () => ExchangeConfView;
-  readonly clock: Clock;
-  /**
-   * Verifies a stapled OCSP response for `certificate` issued by `issuer`: responder signature and
-   * authorisation, certificate id, and freshness (`thisUpdate` within `maxAgeMs` of `at`). Throws when
-   * the response is unusable. Backed by `@tonle/pki` `verifyOcspResponse`.
-   */
-  readonly verifyOcsp: (input: { response: Uint8Array; certificate: Uint8Array; issuer: Uint8Array; at: number; maxAgeMs: number }) => Promise<OcspVerdict> | OcspVerdict;
-  /** The member a signing certificate identifies under a CA's certificate profile (`@tonle/pki` profiles). */
-  readonly memberIdFromCertificate: (der: Uint8Array, instance: string, profile: string) => MemberId;
 }
 
 function sha256hex(der: Uint8Array): string {
   return createHash('sha256').update(der).digest('hex');
-}
-
-function validAt(cert: X509Certificate, at: number): boolean {
-  return Date.parse(cert.validFrom) <= at && at <= Date.parse(cert.validTo);
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
 }
 
 interface Path {
@@ -42,39 +26,27 @@ interface Path {
   readonly notAfter: number;
 }
 
-/** Walks from the leaf to the top certificate of an approved CA, checking each signature and validity. */
+/** RFC 5280 path from the leaf to the top certificate of an approved CA (`@tonle/pki` path validation). */
 function buildPath(chain: readonly Uint8Array[], cas: readonly ApprovedCa[], at: number): Path {
-  let leaf: X509Certificate;
-  let pool: { der: Uint8Array; x509: X509Certificate }[];
+  const usable = cas.filter((ca) => !ca.authOnly);
+  let path: ValidatedPath;
   try {
-    leaf = new X509Certificate(chain[0] as Uint8Array);
-    pool = chain.slice(1).map((der) => ({ der, x509: new X509Certificate(der) }));
+    path = validateCertificatePath({
+      certificate: chain[0] as Uint8Array,
+      intermediates: [...chain.slice(1), ...usable.flatMap((ca) => ca.intermediateCertificates)],
+      trustAnchors: usable.map((ca) => ca.topCertificate),
+      at,
+    });
   } catch (error) {
-    throw new TrustError('certificate', 'A certificate of the signing chain cannot be parsed', { cause: error });
+    throw new TrustError('certificate', 'The signing certificate does not chain to an approved certification authority at this time', { cause: error });
   }
-  if (leaf.ca) throw new TrustError('certificate', 'The signing certificate is a CA certificate');
-  for (const ca of cas) {
-    if (ca.authOnly) continue;
-    const candidates = [
-      ...pool,
-      ...ca.intermediateCertificates.map((der) => ({ der, x509: new X509Certificate(der) })),
-      { der: ca.topCertificate, x509: new X509Certificate(ca.topCertificate) },
-    ];
-    let current = leaf;
-    let notAfter = Date.parse(leaf.validTo);
-    let issuerOfLeaf: Uint8Array | undefined;
-    if (!validAt(leaf, at)) throw new TrustError('certificate', 'The signing certificate is expired or not yet valid');
-    for (let depth = 0; depth < 6; depth++) {
-      const next = candidates.find((c) => c.x509.ca && c.x509.checkIssued(current) && current.verify(c.x509.publicKey));
-      if (next === undefined) break;
-      if (!validAt(next.x509, at)) throw new TrustError('certificate', 'A CA certificate of the chain is expired or not yet valid');
-      issuerOfLeaf ??= next.der;
-      notAfter = Math.min(notAfter, Date.parse(next.x509.validTo));
-      if (equalBytes(next.der, ca.topCertificate)) return { ca, issuer: issuerOfLeaf, notAfter };
-      current = next.x509;
-    }
-  }
-  throw new TrustError('certificate', 'The signing certificate does not chain to an approved certification authority');
+  const leaf = path.chain[0];
+  if (leaf === undefined || leaf.basicConstraints?.ca === true) throw new TrustError('certificate', 'The signing certificate is a CA certificate');
+  const anchor = path.trustAnchor.der;
+  const ca = usable.find((c) => Buffer.compare(c.topCertificate, anchor) === 0);
+  const issuer = path.chain[1]?.der ?? anchor;
+  if (ca === undefined) throw new TrustError('certificate', 'The path ends at no approved certification authority');
+  return { ca, issuer, notAfter: Math.min(...path.chain.map((c) => c.notAfter)) };
 }
 
 /**
@@ -99,7 +71,8 @@ export function createSignerTrust(deps: SignerTrustDeps): SignerTrust {
       const maxAgeMs = view.ocspFreshnessSeconds * 1000;
       let verdict: OcspVerdict;
       try {
-        verdict = await deps.verifyOcsp({ response, certificate: chain[0] as Uint8Array, issuer: path.issuer, at, maxAgeMs });
+        // RFC 6960 §4.2.2.1-2: responder signature and authorisation, certificate id, thisUpdate/nextUpdate.
+        verdict = verifyOcspResponse({ response, certificate: chain[0] as Uint8Array, issuer: path.issuer, at, maxAgeMs });
       } catch (error) {
         throw new TrustError('ocsp', 'The stapled OCSP response is not valid', { cause: error });
       }
@@ -109,7 +82,8 @@ export function createSignerTrust(deps: SignerTrustDeps): SignerTrust {
       }
       let member: MemberId;
       try {
-        member = deps.memberIdFromCertificate(chain[0] as Uint8Array, view.instanceIdentifier, path.ca.certificateProfile);
+        const profile = certificateProfileByName(path.ca.certificateProfile);
+        member = { ...profile.memberIdFromCertificate(chain[0] as Uint8Array, view.instanceIdentifier), type: 'MEMBER' };
       } catch (error) {
         throw new TrustError('certificate', 'The signing certificate does not name a member under its CA profile', { cause: error });
       }

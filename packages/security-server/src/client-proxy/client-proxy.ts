@@ -84,7 +84,7 @@ export function buildClientProxy(services: ExchangeServices): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: services.limits.clientBodyBytes,
-    maxParamLength: 8192,
+    routerOptions: { maxParamLength: 8192 },
     return503OnClosing: true,
     frameworkErrors: (error, request, reply) => {
       replyFault(request, reply, fault('Client.BadRequest', 'The request cannot be parsed as HTTP/1.1 with a valid URL', error), log);

@@ -1,0 +1,216 @@
+/**
+ * Two security servers over real sockets: SS-A (consumer side, member GOV/1111, client subsystem
+ * `consumer`) and SS-B (provider side, member GOV/2222, subsystem `provider`), real mutual TLS with
+ * their authentication certificates, certificates from a real CA with real OCSP responses (openssl),
+ * a global configuration signed and verified with the registry's code, and a real provider service.
+ */
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import {
+  memberId,
+  securityServerId,
+  serviceId,
+  signGlobalConfiguration,
+  subsystemId,
+  verifyGlobalConfiguration,
+  type Clock,
+  type GlobalConfiguration,
+  type VerifiedGlobalConfiguration,
+} from '@tonle/protocol';
+import {
+  createAccessControl,
+  createBatchSigner,
+  createFileServerConfStore,
+  createKeyObjectSigner,
+  createLogger,
+  createMemoryMessageLog,
+  createServerConf,
+  createSignerTrust,
+  createSingleMessageSigner,
+  createBatchingMessageSigner,
+  exchangeGlobalConf,
+  startSecurityServer,
+  type BytesSigner,
+  type MessageSigner,
+  type RunningSecurityServer,
+  type ServerConf,
+} from '@tonle/security-server';
+import { createOpensslPki, type IssuedCert, type KeyType, type OpensslPki } from '../../../packages/security-server/test/support/openssl-pki.ts';
+import { startProvider, type Provider } from './provider.ts';
+import { startRelay, type Relay } from './relay.ts';
+
+export const INSTANCE = 'EE';
+export const CONSUMER = subsystemId(INSTANCE, 'GOV', '1111', 'consumer');
+export const PROVIDER = subsystemId(INSTANCE, 'GOV', '2222', 'provider');
+export const MARKER = 'Tamper-Target-Value';
+
+export class MutableClock implements Clock {
+  offsetMs = 0;
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+}
+
+export interface Side {
+  readonly server: RunningSecurityServer;
+  readonly serverConf: ServerConf;
+  readonly messageLog: ReturnType<typeof createMemoryMessageLog>;
+  readonly clock: MutableClock;
+  readonly auth: IssuedCert;
+  /** Swap the signing key/cert or the stapled OCSP at runtime. */
+  signing: { signer: MessageSigner; ocsp: Uint8Array[] };
+  readonly logLines: string[];
+  readonly batchSizes: number[];
+}
+
+export interface Network {
+  readonly pki: OpensslPki;
+  readonly a: Side;
+  readonly b: Side;
+  readonly provider: Provider;
+  readonly relay: Relay;
+  /** Base URL of SS-A's client proxy. */
+  readonly url: string;
+  /** Signs and installs a new global configuration on both servers. */
+  publish(change?: (doc: GlobalConfiguration) => GlobalConfiguration, expiresInMs?: number): Promise<VerifiedGlobalConfiguration>;
+  signerFor(member: string, keyType?: KeyType, days?: number): { signer: MessageSigner; cert: IssuedCert; bytes: BytesSigner };
+  close(): Promise<void>;
+}
+
+function algorithmFor(keyType: KeyType) {
+  return keyType === 'ec' ? 'ES256' : keyType === 'ed25519' ? 'EdDSA' : 'PS256';
+}
+
+export async function startNetwork(options: { keyType?: KeyType; batch?: boolean } = {}): Promise<Network> {
+  const keyType = options.keyType ?? 'ec';
+  const pki = createOpensslPki();
+  const dir = mkdtempSync(join(tmpdir(), 'tonle-e2e-'));
+  const provider = await startProvider();
+  const confKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = confKey.publicKey.export({ format: 'jwk' }) as { kty: 'EC'; crv: string; x: string; y: string };
+  const anchorKeys = [{ kid: 'conf-1', alg: 'ES256' as const, publicKey: { kty: 'EC' as const, crv: jwk.crv, x: jwk.x, y: jwk.y } }];
+  let version = 0;
+  let current: VerifiedGlobalConfiguration | undefined;
+
+  const authA = pki.issue({ name: 'auth-a', subject: '/C=EE/O=GOV/OU=1111/CN=ssA', usage: 'auth' });
+  const authB = pki.issue({ name: 'auth-b', subject: '/C=EE/O=GOV/OU=2222/CN=ssB', usage: 'auth' });
+  const hash = (c: IssuedCert) => createHash('sha256').update(c.der).digest('hex');
+
+  function baseDocument(expiresInMs: number): GlobalConfiguration {
+    const now = Date.now();
+    version += 1;
+    return {
+      formatVersion: 1,
+      instanceIdentifier: INSTANCE,
+      version,
+      generatedAt: new Date(now - 1000).toISOString(),
+      expiresAt: new Date(now + expiresInMs).toISOString(),
+      sources: [{ address: 'http://127.0.0.1:1/conf', verificationKeys: anchorKeys.map((k) => ({ ...k, status: 'current' as const })) }],
+      members: [
+        { memberClass: 'GOV', memberCode: '1111', name: 'Consumer agency', subsystems: [{ subsystemCode: 'consumer' }] },
+        { memberClass: 'GOV', memberCode: '2222', name: 'Provider agency', subsystems: [{ subsystemCode: 'provider' }] },
+      ],
+      securityServers: [
+        { owner: { memberClass: 'GOV', memberCode: '1111' }, serverCode: 'ssA', address: '127.0.0.1', authCertHashes: [hash(authA)], clients: [{ memberClass: 'GOV', memberCode: '1111', subsystemCode: 'consumer' }], maintenance: { enabled: false, message: '' } },
+        { owner: { memberClass: 'GOV', memberCode: '2222' }, serverCode: 'ssB', address: '127.0.0.1', authCertHashes: [hash(authB)], clients: [{ memberClass: 'GOV', memberCode: '2222', subsystemCode: 'provider' }], maintenance: { enabled: false, message: '' } },
+      ],
+      approvedCas: [{ name: 'Tonle Test CA', authOnly: false, certificateProfile: 'ejbca', topCertificate: Buffer.from(pki.ca.der).toString('base64'), intermediateCertificates: [], ocspResponders: [{ url: 'http://127.0.0.1:1/ocsp' }] }],
+      approvedTsas: [],
+      globalGroups: [{ groupCode: 'friends', description: 'consumers with broad access', members: [{ memberClass: 'GOV', memberCode: '1111', subsystemCode: 'consumer' }] }],
+      settings: { memberClasses: [{ code: 'GOV', description: 'Government' }], ocspFreshnessSeconds: 3600, timestampingIntervalSeconds: 60 },
+    };
+  }
+
+  async function publish(change: (doc: GlobalConfiguration) => GlobalConfiguration = (d) => d, expiresInMs = 24 * 3_600_000): Promise<VerifiedGlobalConfiguration> {
+    const jws = await signGlobalConfiguration(change(baseDocument(expiresInMs)), { kid: 'conf-1', alg: 'ES256', privateKey: confKey.privateKey });
+    current = await verifyGlobalConfiguration(jws, { instanceIdentifier: INSTANCE, keys: anchorKeys }, { clock: { now: () => Date.now() } });
+    return current;
+  }
+  await publish();
+
+  function signerFor(member: string, kt: KeyType = keyType, days = 10) {
+    const cert = pki.issue({ name: `sign-${member}-${Math.random().toString(36).slice(2, 8)}`, subject: `/C=EE/O=GOV/CN=${member}`, usage: 'sign', keyType: kt, days });
+    const bytes = createKeyObjectSigner({ privateKey: cert.privateKey, certificateChain: [cert.der, pki.ca.der], algorithm: algorithmFor(kt) });
+    return { signer: createSingleMessageSigner(bytes), cert, bytes };
+  }
+
+  async function side(name: 'a' | 'b', member: string, auth: IssuedCert, peerPort: () => number): Promise<Side> {
+    const clock = new MutableClock();
+    const logLines: string[] = [];
+    const batchSizes: number[] = [];
+    const log = createLogger({ level: 'info', base: { server: name }, destination: new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } }) });
+    const serverConf = createServerConf({ store: createFileServerConfStore({ path: join(dir, `serverconf-${name}.json`) }) });
+    await serverConf.initialize({ owner: memberId(INSTANCE, 'GOV', member), serverCode: name === 'a' ? 'ssA' : 'ssB' });
+    const messageLog = createMemoryMessageLog();
+    const own = signerFor(member);
+    let signer: MessageSigner = own.signer;
+    if (options.batch === true) {
+      signer = createBatchingMessageSigner({
+        signer: own.bytes,
+        createBatchSigner: (toBeSigned) => createBatchSigner({ signer: own.bytes, clock, hashAlgorithm: 'SHA-512', toBeSigned, metrics: { onBatch: (n) => batchSizes.push(n) } }),
+      });
+    }
+    const signing = { signer, ocsp: [pki.ocsp(own.cert)] };
+    const globalConf = exchangeGlobalConf(() => current, clock);
+    const trust = createSignerTrust({ conf: () => globalConf.current('server') });
+    const delegating: MessageSigner = {
+      get certificateChain() {
+        return signing.signer.certificateChain;
+      },
+      sign: (d) => signing.signer.sign(d),
+    };
+    const server = await startSecurityServer({
+      clock,
+      log,
+      serverId: securityServerId(INSTANCE, 'GOV', member, name === 'a' ? 'ssA' : 'ssB'),
+      globalConf,
+      serverConf,
+      accessControl: createAccessControl({ serverConf }),
+      signer: delegating,
+      stapledOcsp: () => Promise.resolve(signing.ocsp),
+      trust,
+      messageLog,
+      limits: { clientBodyBytes: 16 * 1024 * 1024, serverBodyBytes: 16 * 1024 * 1024 },
+      tls: { cert: auth.certPem, key: auth.keyPem, minVersion: 'TLSv1.2' },
+      listen: { clientProxy: { host: '127.0.0.1', port: 0 }, serverProxy: { host: '127.0.0.1', port: 0 } },
+      transport: { peerPort: peerPort(), connectTimeoutMs: 5000, responseTimeoutMs: 30_000, connectionsPerPeer: 8 },
+    });
+    return { server, serverConf, messageLog, clock, auth, signing, logLines, batchSizes };
+  }
+
+  const b = await side('b', '2222', authB, () => 1);
+  const relay = await startRelay({
+    serverTls: { cert: authB.certPem, key: authB.keyPem },
+    clientTls: { cert: authA.certPem, key: authA.keyPem },
+    target: () => b.server.ports.serverProxy,
+    marker: MARKER,
+  });
+  const a = await side('a', '1111', authA, () => relay.port);
+
+  await a.serverConf.addClient({ id: CONSUMER, status: 'REGISTERED', isAuthentication: 'NOSSL' });
+  await b.serverConf.addClient({ id: PROVIDER, status: 'REGISTERED', isAuthentication: 'NOSSL' });
+  const svc = (code: string) => serviceId(INSTANCE, 'GOV', '2222', 'provider', code);
+  await b.serverConf.addService({ id: svc('echo'), url: `${provider.url}/`, timeoutSeconds: 1, endpoints: [] });
+  await b.serverConf.addService({ id: svc('closed'), url: `${provider.url}/`, timeoutSeconds: 5, endpoints: [] });
+  await b.serverConf.addService({ id: svc('off'), url: `${provider.url}/`, timeoutSeconds: 5, enabled: false, disabledNotice: 'maintenance until Monday', endpoints: [] });
+  await b.serverConf.addService({ id: svc('down'), url: 'http://127.0.0.1:9/', timeoutSeconds: 5, endpoints: [] });
+  for (const code of ['echo', 'off', 'down']) await b.serverConf.grantAccess({ service: svc(code), subject: CONSUMER });
+
+  return {
+    pki, a, b, provider, relay,
+    url: `http://127.0.0.1:${a.server.ports.clientProxy}`,
+    publish,
+    signerFor,
+    async close() {
+      await a.server.close();
+      await b.server.close();
+      await relay.close();
+      await provider.close();
+      pki.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
