@@ -133,3 +133,18 @@ describe('path globs', () => {
     expect(codeOf(() => validatePathGlob(glob))).toBe('TONLE_ERR_ACL_GLOB_INVALID');
   });
 });
+
+describe('normalizeServicePath under fuzzing', () => {
+  it('returns a path or throws a coded AccessControlError for any string', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (raw) => {
+        try {
+          expect(normalizeServicePath(raw).startsWith('/')).toBe(true);
+        } catch (e) {
+          expect((e as { code?: string }).code).toMatch(/^TONLE_ERR_ACL_PATH_/);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
