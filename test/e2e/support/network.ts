@@ -153,14 +153,14 @@ export async function startNetwork(options: { keyType?: KeyType; batch?: boolean
         createBatchSigner: (toBeSigned) => createBatchSigner({ signer: own.bytes, clock, hashAlgorithm: 'SHA-512', toBeSigned, metrics: { onBatch: (n) => batchSizes.push(n) } }),
       });
     }
-    const signing = { signer, ocsp: [pki.ocsp(own.cert)] };
+    const holder = { signing: { signer, ocsp: [pki.ocsp(own.cert)] } };
     const globalConf = exchangeGlobalConf(() => current, clock);
     const trust = createSignerTrust({ conf: () => globalConf.current('server') });
     const delegating: MessageSigner = {
       get certificateChain() {
-        return signing.signer.certificateChain;
+        return holder.signing.signer.certificateChain;
       },
-      sign: (d) => signing.signer.sign(d),
+      sign: (d) => holder.signing.signer.sign(d),
     };
     const server = await startSecurityServer({
       clock,
@@ -170,7 +170,7 @@ export async function startNetwork(options: { keyType?: KeyType; batch?: boolean
       serverConf,
       accessControl: createAccessControl({ serverConf }),
       signer: delegating,
-      stapledOcsp: () => Promise.resolve(signing.ocsp),
+      stapledOcsp: () => Promise.resolve(holder.signing.ocsp),
       trust,
       messageLog,
       limits: { clientBodyBytes: 16 * 1024 * 1024, serverBodyBytes: 16 * 1024 * 1024 },
@@ -178,7 +178,15 @@ export async function startNetwork(options: { keyType?: KeyType; batch?: boolean
       listen: { clientProxy: { host: '127.0.0.1', port: 0 }, serverProxy: { host: '127.0.0.1', port: 0 } },
       transport: { peerPort: peerPort(), connectTimeoutMs: 5000, responseTimeoutMs: 30_000, connectionsPerPeer: 8 },
     });
-    return { server, serverConf, messageLog, clock, auth, signing, logLines, batchSizes };
+    return {
+      server, serverConf, messageLog, clock, auth, logLines, batchSizes,
+      get signing() {
+        return holder.signing;
+      },
+      set signing(value) {
+        holder.signing = value;
+      },
+    };
   }
 
   const b = await side('b', '2222', authB, () => 1);

@@ -37,7 +37,8 @@ export async function startProvider(): Promise<Provider> {
       }
       if (url.startsWith('/binary')) {
         // Echo the body back as the response body, with the provider's own X-Road-* attempt (must be replaced).
-        res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-provider': 'yes', 'x-road-request-hash': 'forged' });
+        const mark = req.headers['x-mark'];
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-provider': 'yes', 'x-road-request-hash': 'forged', ...(typeof mark === 'string' ? { 'x-mark': mark } : {}) });
         res.end(body);
         return;
       }

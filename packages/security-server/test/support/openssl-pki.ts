@@ -91,6 +91,8 @@ export function createOpensslPki(caName = 'Tonle Test CA', caKey: KeyType = 'ec'
         return n === cert.name && status === 'revoked' ? `R\t${exp}\t${opensslDate(Date.now() - 60_000)}\t${s}\tunknown\t${subj}` : `V\t${exp}\t\t${s}\tunknown\t${subj}`;
       });
       writeFileSync(join(dir, 'index.txt'), `${lines.join('\n')}\n`);
+      // Several certificates of one member share a subject (re-keying); OpenSSL's index must allow that.
+      writeFileSync(join(dir, 'index.txt.attr'), 'unique_subject = no\n');
       run(['ocsp', '-issuer', 'ca.pem', '-cert', `${cert.name}.pem`, '-reqout', `${cert.name}.ocspreq`, '-no_nonce']);
       run(['ocsp', '-index', 'index.txt', '-rsigner', 'ca.pem', '-rkey', 'ca.key', '-CA', 'ca.pem', '-reqin', `${cert.name}.ocspreq`, '-respout', `${cert.name}.ocsp`, '-ndays', '1']);
       return new Uint8Array(readFileSync(join(dir, `${cert.name}.ocsp`)));
