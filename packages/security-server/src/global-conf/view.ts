@@ -56,6 +56,8 @@ export interface GlobalConfView {
   server(id: SecurityServerId): SecurityServerInfo | undefined;
   /** The server that registered this authentication certificate hash (SHA-256 hex), if any. */
   serverByAuthCertHash(sha256Hex: string): SecurityServerInfo | undefined;
+  /** Every server listing this authentication certificate hash (normally at most one). */
+  serversWithAuthCert(sha256Hex: string): readonly SecurityServerInfo[];
   isClientOf(server: SecurityServerId, client: ClientId): boolean;
   isInMaintenance(server: SecurityServerId): boolean;
   approvedCas(): readonly ApprovedCaInfo[];
@@ -93,8 +95,8 @@ export function createGlobalConfView(configuration: VerifiedGlobalConfiguration)
     }),
   );
   const byId = new Map(servers.map((s) => [describeId(s.id), s]));
-  const byAuthHash = new Map<string, SecurityServerInfo>();
-  for (const s of servers) for (const h of s.authCertHashes) byAuthHash.set(h, s);
+  const byAuthHash = new Map<string, SecurityServerInfo[]>();
+  for (const s of servers) for (const h of s.authCertHashes) byAuthHash.set(h, [...(byAuthHash.get(h) ?? []), s]);
   const hosting = new Map<string, SecurityServerInfo[]>();
   const hostedBy = new Set<string>();
   doc.securityServers.forEach((s, i) => {
@@ -155,7 +157,8 @@ export function createGlobalConfView(configuration: VerifiedGlobalConfiguration)
     timestampingIntervalSeconds: doc.settings.timestampingIntervalSeconds,
     serversHosting: (client: ClientId) => hosting.get(describeId(client)) ?? [],
     server: (id: SecurityServerId) => byId.get(describeId(id)),
-    serverByAuthCertHash: (hex: string) => byAuthHash.get(hex.toLowerCase()),
+    serverByAuthCertHash: (hex: string) => byAuthHash.get(hex.toLowerCase())?.[0],
+    serversWithAuthCert: (hex: string) => byAuthHash.get(hex.toLowerCase()) ?? [],
     isClientOf: (server: SecurityServerId, client: ClientId) => hostedBy.has(`${describeId(server)}|${describeId(client)}`),
     isInMaintenance: (server: SecurityServerId) => byId.get(describeId(server))?.maintenance.enabled === true,
     approvedCas: () => cas,

@@ -25,5 +25,6 @@ export {
   type ServerConf,
   type ServerConfContent,
   type ServerConfSnapshot,
+  type ServerConfTimers,
   type ServicePatch,
 } from './server-conf.ts';

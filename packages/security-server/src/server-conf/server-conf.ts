@@ -38,6 +38,21 @@ export interface NewService {
   readonly endpoints?: readonly Endpoint[];
 }
 
+/** Injected timers (tests); defaults to unref'd global timers. */
+export interface ServerConfTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const defaultTimers: ServerConfTimers = {
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
 export type ServicePatch = Partial<Omit<ServiceConf, 'id' | 'endpoints'>>;
 export type ClientPatch = Partial<Omit<HostedClient, 'id'>>;
 
@@ -47,6 +62,11 @@ export interface ServerConf {
   current(): ServerConfSnapshot;
   /** Re-reads the store (cluster nodes call this periodically to see other nodes' changes). */
   reload(): Promise<ServerConfSnapshot>;
+  /**
+   * Re-reads the store every `intervalMs` so that changes written by other cluster nodes reach `current()`.
+   * A failed read keeps the last snapshot and is reported to `onError`. Returns a function that stops watching.
+   */
+  watch(options: { intervalMs: number; onError?: (error: unknown) => void; timers?: ServerConfTimers }): () => void;
   /** Creates the configuration of a new server. Fails with ALREADY_INITIALIZED if one exists. */
   initialize(init: { owner: MemberId; serverCode: string }): Promise<ServerConfSnapshot>;
   /** Applies `change` to the latest stored state, validates the result and stores it; retried on conflicts. */
@@ -186,6 +206,28 @@ export function createServerConf({ store }: { store: ServerConfStore }): ServerC
       }
       snapshot = snapshotOf(state);
       return snapshot;
+    },
+    watch({ intervalMs, onError, timers = defaultTimers }) {
+      if (!Number.isFinite(intervalMs) || intervalMs <= 0) throw new TypeError('ServerConf.watch: intervalMs must be a positive number');
+      let stopped = false;
+      let handle: unknown;
+      const tick = (): void => {
+        handle = timers.setTimeout(() => {
+          load()
+            .then((state) => {
+              if (state !== undefined) remember(state);
+            })
+            .catch((e: unknown) => onError?.(e))
+            .finally(() => {
+              if (!stopped) tick();
+            });
+        }, intervalMs);
+      };
+      tick();
+      return () => {
+        stopped = true;
+        timers.clearTimeout(handle);
+      };
     },
     async initialize({ owner, serverCode }) {
       const next = await commit(0, { owner, serverCode, clients: [], services: [], localGroups: [], accessRights: [] });

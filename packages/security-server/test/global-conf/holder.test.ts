@@ -75,6 +75,8 @@ describe('global configuration holder', () => {
     expect(view.serversHosting(sub).map((s) => s.id.serverCode).sort()).toEqual(['ss1', 'ss2']);
     expect(view.serverByAuthCertHash('B'.repeat(64))?.id).toEqual(securityServerId('TEST', 'COM', '456', 'ss2'));
     expect(view.serverByAuthCertHash('c'.repeat(64))).toBeUndefined();
+    expect(view.serversWithAuthCert('a'.repeat(64)).map((s) => s.address)).toEqual(['ss1.example.org']);
+    expect(view.serversWithAuthCert('c'.repeat(64))).toEqual([]);
     expect(view.isClientOf(securityServerId('TEST', 'COM', '456', 'ss2'), sub)).toBe(true);
     expect(view.isClientOf(securityServerId('TEST', 'GOV', '123', 'ss1'), subsystemId('TEST', 'COM', '456', 'app'))).toBe(false);
     expect(view.isInMaintenance(securityServerId('TEST', 'GOV', '123', 'ss1'))).toBe(false);

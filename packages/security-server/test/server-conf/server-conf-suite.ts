@@ -118,6 +118,21 @@ export function serverConfStoreSuite(name: string, makeStore: () => Promise<Serv
       expect(snap.state.services).toHaveLength(1);
     });
 
+    it('lets another instance see changes through watch()', async () => {
+      const other = createServerConf({ store });
+      await other.reload();
+      const errors: unknown[] = [];
+      const stop = other.watch({ intervalMs: 20, onError: (e) => errors.push(e) });
+      try {
+        await conf.addClient({ id: provider });
+        await expect.poll(() => other.current().client(provider)?.status, { timeout: 10_000 }).toBe('SAVED');
+        expect(errors).toEqual([]);
+      } finally {
+        stop();
+      }
+      expect(() => other.watch({ intervalMs: 0 })).toThrow(TypeError);
+    });
+
     it('loses no write under concurrent updates from several instances', async () => {
       await conf.addClient({ id: provider });
       await conf.addService({ id: pets, url: 'https://x/' });
