@@ -34,6 +34,11 @@ export function normalizeServicePath(raw: string): string {
   if (/[\u0000-\u001f\u007f\s]/.test(raw)) {
     throw new AccessControlError('TONLE_ERR_ACL_PATH_INVALID', 'The path contains whitespace or control characters.');
   }
+  // Every escape must form valid UTF-8 (RFC 3986 §2.5): overlong forms such as %C0%AE ('.') are how old decoders
+  // were tricked into traversal.
+  if (!isValidUtf8(raw)) {
+    throw new AccessControlError('TONLE_ERR_ACL_PATH_INVALID', 'The path has percent-escapes that are not valid UTF-8.');
+  }
   const decoded = raw.replace(PCT, (_m, hex: string) => {
     const byte = Number.parseInt(hex, 16);
     if (byte === 0) throw new AccessControlError('TONLE_ERR_ACL_PATH_NUL', 'The path contains an encoded NUL (%00).');
@@ -48,6 +53,12 @@ export function normalizeServicePath(raw: string): string {
   });
   const out: string[] = [];
   for (const segment of decoded.split('/')) {
+    // Servlet containers drop path parameters before resolving dot segments (`/public/..;x=1/admin` is `/admin`
+    // for Tomcat), so a dot segment carrying parameters cannot be judged safely.
+    const base = segment.split(/;|%3B/)[0];
+    if ((base === '.' || base === '..') && base !== segment) {
+      throw new AccessControlError('TONLE_ERR_ACL_PATH_INVALID', 'The path has a "." or ".." segment with ";" parameters.');
+    }
     if (segment === '' || segment === '.') continue;
     if (segment === '..') {
       if (out.length === 0) {
@@ -62,4 +73,29 @@ export function normalizeServicePath(raw: string): string {
   // final `.` or `..` segment.
   const trailing = out.length > 0 && /(^|\/)\.{0,2}$/.test(decoded) ? '/' : '';
   return `/${out.join('/')}${trailing}`;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function isValidUtf8(raw: string): boolean {
+  const bytes: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] === '%') {
+      bytes.push(Number.parseInt(raw.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      // Literal characters are already text; only the escaped byte runs need checking, so cut the run here.
+      if (bytes.length > 0 && !decodes(bytes.splice(0))) return false;
+    }
+  }
+  return bytes.length === 0 || decodes(bytes);
+}
+
+function decodes(bytes: number[]): boolean {
+  try {
+    utf8.decode(new Uint8Array(bytes));
+    return true;
+  } catch {
+    return false;
+  }
 }

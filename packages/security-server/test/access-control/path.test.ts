@@ -27,6 +27,8 @@ describe('normalizeServicePath', () => {
     ['/%7Euser/%41', '/~user/A'],
     ['/a%20b/%c3%a4', '/a%20b/%C3%A4'],
     ['/a/...', '/a/...'],
+    ['/a;b/c', '/a;b/c'],
+    ['/%c3%a4/%e2%82%ac', '/%C3%A4/%E2%82%AC'],
   ])('%s -> %s', (raw, normal) => {
     expect(normalizeServicePath(raw)).toBe(normal);
   });
@@ -45,6 +47,13 @@ describe('normalizeServicePath', () => {
     ['/a%', 'TONLE_ERR_ACL_PATH_INVALID'],
     ['/a?b=1', 'TONLE_ERR_ACL_PATH_INVALID'],
     ['/a b', 'TONLE_ERR_ACL_PATH_INVALID'],
+    ['/public/..;/admin', 'TONLE_ERR_ACL_PATH_INVALID'],
+    ['/public/..;jsessionid=1/admin', 'TONLE_ERR_ACL_PATH_INVALID'],
+    ['/public/.%3b/admin', 'TONLE_ERR_ACL_PATH_INVALID'],
+    ['/public/%2e%2e%3B/admin', 'TONLE_ERR_ACL_PATH_INVALID'],
+    ['/public/%c0%ae%c0%ae/admin', 'TONLE_ERR_ACL_PATH_INVALID'],
+    ['/public/%ff', 'TONLE_ERR_ACL_PATH_INVALID'],
+    ['/public/%c3', 'TONLE_ERR_ACL_PATH_INVALID'],
   ])('refuses %s with %s', (raw, code) => {
     expect(codeOf(() => normalizeServicePath(raw))).toBe(code);
   });
