@@ -4,7 +4,7 @@
  * pkijs only; never on the security server.
  */
 export * from './log-format/index.ts';
-export { AuditError, type AuditErrorCode } from './errors.ts';
+export { AuditError, AUDIT_ERROR_CODES, type AuditErrorCode } from './errors.ts';
 export { loadTrustAnchors, parseCertificates, checkChain, type TrustAnchors } from './trust/anchors.ts';
 export { checkJws, type JwsCheck } from './trust/jws.ts';
 export { checkTimestampToken, type TimestampCheck } from './trust/timestamp-token.ts';

@@ -9,7 +9,7 @@ const ID_SHA256 = '2.16.840.1.101.3.4.2.1';
 export function buildTimestampRequest(sha256Digest: Uint8Array): { der: Uint8Array; nonce: bigint } {
   if (!(sha256Digest instanceof Uint8Array) || sha256Digest.length !== 32) throw new TypeError('buildTimestampRequest needs a 32-byte SHA-256 digest');
   const nonceBytes = randomBytes(8);
-  nonceBytes[0] = nonceBytes[0]! & 0x7f; // keep the INTEGER positive without a leading zero byte
+  nonceBytes[0] = (nonceBytes[0]! & 0x7f) | 0x01; // positive and minimal DER: no 0x00 / 0xff lead byte
   const req = new pkijs.TimeStampReq({
     version: 1,
     messageImprint: new pkijs.MessageImprint({

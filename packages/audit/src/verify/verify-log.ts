@@ -243,7 +243,7 @@ export async function verifyLog(path: string, options: VerifyLogOptions): Promis
         const b = base!;
         const grow = payload.treeSize - b.size;
         if (grow < 0 || grow > pending.length) {
-          return report({ code: 'CHECKPOINT_ROOT', ...at, message: `checkpoint covers ${payload.treeSize} records but records ${b.size}..${b.size + pending.length - 1} precede it` });
+          return report({ code: 'CHECKPOINT_ROOT', ...at, recordIndex: b.size + pending.length, message: `checkpoint covers ${payload.treeSize} records but only records up to ${b.size + pending.length - 1} precede it (record ${b.size + pending.length} is missing)` });
         }
         const next = b.clone();
         for (const leaf of pending.slice(0, grow)) next.push(leaf.hash);

@@ -24,4 +24,4 @@ export type {
 } from './types.ts';
 export { createMessageLog, type MessageLogDeps, type MessageLogConfig } from './message-log.ts';
 export { createHttpTimestamper, type HttpTimestamperDeps, type TsaEndpoint } from './http-timestamper.ts';
-export { MessageLogError } from './errors.ts';
+export { MessageLogError, MESSAGE_LOG_ERROR_CODES, type MessageLogErrorCode } from './errors.ts';

@@ -170,6 +170,22 @@ class FileMessageLog implements MessageLog {
   async open(): Promise<void> {
     await mkdir(this.#dir, { recursive: true });
     await mkdir(this.#archiveDir, { recursive: true });
+    // A crash between writing an archive and removing its segment leaves both: the archive is complete
+    // (written to a temporary name, fsynced, renamed), so the segment copy goes.
+    // Only complete archives count: a `.tmp` left by a crash mid-write is removed, never trusted.
+    for (const dir of [this.#dir, this.#archiveDir]) {
+      for (const n of await readdir(dir)) if (n.endsWith('.tmp')) await removeFile(join(dir, n));
+    }
+    const archivedFrom = new Set(
+      (await readdir(this.#archiveDir))
+        .map((n) => /^archive-(\d{16})-\d{16}-\d{13,16}(?:-nobody)?\.tla$/.exec(n)?.[1])
+        .filter((x) => x !== undefined)
+        .map(Number),
+    );
+    const all = await listSegments(this.#dir);
+    for (const name of all.slice(0, -1)) {
+      if (archivedFrom.has(Number(/^segment-(\d{16})/.exec(name)![1]))) await removeFile(join(this.#dir, name));
+    }
     const names = await listSegments(this.#dir);
     const checkpoints = new Map<number, CheckpointInfo>();
     const stamped = new Set<number>();
