@@ -75,6 +75,7 @@ export {
   buildTimeStampRejection,
   parseTimeStampResponse,
   verifyTimeStampToken,
+  timeStampTokenFromResponse,
   TSP_FAILURE_BITS,
   type BuildTimeStampRequestOptions,
   type BuiltTimeStampRequest,
