@@ -96,6 +96,8 @@ export interface StartTrustServicesOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Start only these services (default: all three), e.g. to run each in its own process. */
   readonly only?: readonly ServiceName[];
+  /** JSON configuration files per service (layered below env and the options above). */
+  readonly configFiles?: { readonly ca?: string; readonly ocsp?: string; readonly tsa?: string };
 }
 
 /** The services running in this process (all three unless `only` was given). */
@@ -109,7 +111,8 @@ export interface RunningTrustServices {
 /**
  * Starts the OCSP responder, then the CA, then the TSA, from one state directory. When the responder
  * runs here too, the CA writes its actual URL into the certificates it issues; otherwise the CA uses
- * `TONLE_CA_OCSP_URL` or the URL recorded by `trust init`. If one fails to start, the others are stopped.
+ * `ocspUrl` from its config file or `TONLE_CA_OCSP_URL`, else the URL recorded by `trust init`. If one
+ * fails to start, the others are stopped.
  *
  * @example
  * ```ts
@@ -125,21 +128,30 @@ export async function startTrustServices(options: StartTrustServicesOptions): Pr
   const env = options.env ?? {};
   const wanted = new Set<ServiceName>(options.only ?? ['ca', 'ocsp', 'tsa']);
   const clock = options.clock === undefined ? {} : { clock: options.clock };
+  const file = (service: ServiceName): { file?: string } => {
+    const path = options.configFiles?.[service];
+    return path === undefined ? {} : { file: path };
+  };
   const started: RunningService[] = [];
   const running: { ca?: RunningService; ocsp?: RunningService; tsa?: RunningService } = {};
   try {
     if (wanted.has('ocsp')) {
-      running.ocsp = await startOcspResponder({ config: loadOcspConfig({ env, overrides: { ...base, port: options.ports?.ocsp } }), log, ...clock });
+      running.ocsp = await startOcspResponder({ config: loadOcspConfig({ ...file('ocsp'), env, overrides: { ...base, port: options.ports?.ocsp } }), log, ...clock });
       started.push(running.ocsp);
     }
     if (wanted.has('ca')) {
-      const ocspUrl = env['TONLE_CA_OCSP_URL'] ?? (running.ocsp === undefined ? metadata.ocspUrl : `${running.ocsp.url}/`);
-      const config = loadCaConfig({ env, overrides: { ...base, port: options.ports?.ca, instanceIdentifier: metadata.instanceIdentifier, ocspUrl } });
+      // A responder running here is the one to name; otherwise file/env decide, then what `trust init` recorded.
+      const config = loadCaConfig({
+        ...file('ca'),
+        defaults: { instanceIdentifier: metadata.instanceIdentifier, ocspUrl: metadata.ocspUrl },
+        env,
+        overrides: { ...base, port: options.ports?.ca, ocspUrl: running.ocsp === undefined ? undefined : `${running.ocsp.url}/` },
+      });
       running.ca = await startCertificationAuthority({ config, log, ...clock });
       started.push(running.ca);
     }
     if (wanted.has('tsa')) {
-      running.tsa = await startTimeStampAuthority({ config: loadTsaConfig({ env, overrides: { ...base, port: options.ports?.tsa } }), log, ...clock });
+      running.tsa = await startTimeStampAuthority({ config: loadTsaConfig({ ...file('tsa'), env, overrides: { ...base, port: options.ports?.tsa } }), log, ...clock });
       started.push(running.tsa);
     }
     return {

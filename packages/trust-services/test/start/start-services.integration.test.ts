@@ -81,6 +81,16 @@ describe('starting the trust services', () => {
     } finally {
       await fromEnv.close();
     }
+    const caFile = `${dir.path}/ca.json`;
+    await writeFile(caFile, JSON.stringify({ ocspUrl: 'http://from-file.example/', signCertValidityDays: 30 }));
+    const fromFile = await startTrustServices({ stateDir: dir.path, log: quietLogger(), ports: { ca: 0 }, only: ['ca'], configFiles: { ca: caFile } });
+    try {
+      const cert = parseCertificate(await issue(fromFile.ca?.url ?? '', 'file'));
+      expect(cert.ocspUrls).toEqual(['http://from-file.example/']);
+      expect(cert.notAfter - cert.notBefore).toBeLessThanOrEqual(31 * 86_400_000);
+    } finally {
+      await fromFile.close();
+    }
   });
 
   it('stops what it started when a later service cannot listen', async () => {
