@@ -13,3 +13,5 @@ export * from './server-conf/index.ts';
 export * from './access-control/index.ts';
 export { createBatchSigner, createBatchSignatureVerifier, type BatchSigner, type BatchSignerOptions } from './signer/index.ts';
 export * from './message-log/index.ts';
+export * from './global-conf/index.ts';
+export * from './ocsp/index.ts';

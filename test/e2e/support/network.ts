@@ -15,15 +15,17 @@ import {
   serviceId,
   signGlobalConfiguration,
   subsystemId,
-  verifyGlobalConfiguration,
   type Clock,
+  type ConfigurationAnchor,
   type GlobalConfiguration,
-  type VerifiedGlobalConfiguration,
 } from '@tonle/protocol';
 import {
   createAccessControl,
   createBatchSigner,
   createFileServerConfStore,
+  createGlobalConfHolder,
+  createMemoryOcspCache,
+  createOcspService,
   createKeyObjectSigner,
   createLogger,
   createMemoryMessageLog,
@@ -34,6 +36,7 @@ import {
   exchangeGlobalConf,
   startSecurityServer,
   type BytesSigner,
+  type GlobalConfHolder,
   type MessageSigner,
   type RunningSecurityServer,
   type ServerConf,
@@ -75,7 +78,7 @@ export interface Network {
   /** Base URL of SS-A's client proxy. */
   readonly url: string;
   /** Signs and installs a new global configuration on both servers. */
-  publish(change?: (doc: GlobalConfiguration) => GlobalConfiguration, expiresInMs?: number): Promise<VerifiedGlobalConfiguration>;
+  publish(change?: (doc: GlobalConfiguration) => GlobalConfiguration, expiresInMs?: number): Promise<void>;
   signerFor(member: string, keyType?: KeyType, days?: number): { signer: MessageSigner; cert: IssuedCert; bytes: BytesSigner };
   close(): Promise<void>;
 }
@@ -93,7 +96,16 @@ export async function startNetwork(options: { keyType?: KeyType; batch?: boolean
   const jwk = confKey.publicKey.export({ format: 'jwk' }) as { kty: 'EC'; crv: string; x: string; y: string };
   const anchorKeys = [{ kid: 'conf-1', alg: 'ES256' as const, publicKey: { kty: 'EC' as const, crv: jwk.crv, x: jwk.x, y: jwk.y } }];
   let version = 0;
-  let current: VerifiedGlobalConfiguration | undefined;
+  let currentJws = '';
+  const holders: GlobalConfHolder[] = [];
+  const anchor: ConfigurationAnchor = {
+    format: 'tonle-configuration-anchor/1',
+    instanceIdentifier: INSTANCE,
+    generatedAt: new Date().toISOString(),
+    sources: [{ address: 'http://127.0.0.1:1/conf', verificationKeys: anchorKeys }],
+  };
+  // The registry's publication point, in memory: each holder downloads, verifies against the anchor, caches.
+  const fetchConf = () => Promise.resolve({ status: 200, headers: { get: () => null }, text: () => Promise.resolve(currentJws) });
 
   const authA = pki.issue({ name: 'auth-a', subject: '/C=EE/O=GOV/OU=1111/CN=ssA', usage: 'auth' });
   const authB = pki.issue({ name: 'auth-b', subject: '/C=EE/O=GOV/OU=2222/CN=ssB', usage: 'auth' });
@@ -124,10 +136,9 @@ export async function startNetwork(options: { keyType?: KeyType; batch?: boolean
     };
   }
 
-  async function publish(change: (doc: GlobalConfiguration) => GlobalConfiguration = (d) => d, expiresInMs = 24 * 3_600_000): Promise<VerifiedGlobalConfiguration> {
-    const jws = await signGlobalConfiguration(change(baseDocument(expiresInMs)), { kid: 'conf-1', alg: 'ES256', privateKey: confKey.privateKey });
-    current = await verifyGlobalConfiguration(jws, { instanceIdentifier: INSTANCE, keys: anchorKeys }, { clock: { now: () => Date.now() } });
-    return current;
+  async function publish(change: (doc: GlobalConfiguration) => GlobalConfiguration = (d) => d, expiresInMs = 24 * 3_600_000): Promise<void> {
+    currentJws = await signGlobalConfiguration(change(baseDocument(expiresInMs)), { kid: 'conf-1', alg: 'ES256', privateKey: confKey.privateKey });
+    for (const holder of holders) await holder.refreshNow();
   }
   await publish();
 
@@ -153,14 +164,18 @@ export async function startNetwork(options: { keyType?: KeyType; batch?: boolean
         createBatchSigner: (toBeSigned) => createBatchSigner({ signer: own.bytes, clock, hashAlgorithm: 'SHA-512', toBeSigned, metrics: { onBatch: (n) => batchSizes.push(n) } }),
       });
     }
-    const holder = { signing: { signer, ocsp: [pki.ocsp(own.cert)] } };
-    const globalConf = exchangeGlobalConf(() => current, clock);
-    const trust = createSignerTrust({ conf: () => globalConf.current('server') });
+    const signingHolder = { signing: { signer, ocsp: [pki.ocsp(own.cert)] } };
+    const holder = createGlobalConfHolder({ anchor, clock, fetch: fetchConf, cacheFile: join(dir, `globalconf-${name}.json`), pollIntervalMs: 3_600_000 });
+    await holder.start();
+    holders.push(holder);
+    const globalConf = exchangeGlobalConf(holder);
+    const ocsp = createOcspService({ globalConf: holder, clock, cache: createMemoryOcspCache({ clock }) });
+    const trust = createSignerTrust({ conf: (s) => globalConf.current(s), ocsp });
     const delegating: MessageSigner = {
       get certificateChain() {
-        return holder.signing.signer.certificateChain;
+        return signingHolder.signing.signer.certificateChain;
       },
-      sign: (d) => holder.signing.signer.sign(d),
+      sign: (d) => signingHolder.signing.signer.sign(d),
     };
     const server = await startSecurityServer({
       clock,
@@ -170,7 +185,7 @@ export async function startNetwork(options: { keyType?: KeyType; batch?: boolean
       serverConf,
       accessControl: createAccessControl({ serverConf }),
       signer: delegating,
-      stapledOcsp: () => Promise.resolve(holder.signing.ocsp),
+      stapledOcsp: () => Promise.resolve(signingHolder.signing.ocsp),
       trust,
       messageLog,
       limits: { clientBodyBytes: 16 * 1024 * 1024, serverBodyBytes: 16 * 1024 * 1024 },
@@ -181,10 +196,10 @@ export async function startNetwork(options: { keyType?: KeyType; batch?: boolean
     return {
       server, serverConf, messageLog, clock, auth, logLines, batchSizes,
       get signing() {
-        return holder.signing;
+        return signingHolder.signing;
       },
       set signing(value) {
-        holder.signing = value;
+        signingHolder.signing = value;
       },
     };
   }
@@ -213,6 +228,7 @@ export async function startNetwork(options: { keyType?: KeyType; batch?: boolean
     publish,
     signerFor,
     async close() {
+      for (const holder of holders) holder.stop();
       await a.server.close();
       await b.server.close();
       await relay.close();

@@ -245,9 +245,8 @@ export function buildTimeStampRejection(failInfo: TimeStampFailureInfo, statusTe
  *
  * @example
  * ```ts
- * import { parseTimeStampResponse, PkiError } from '@tonle/pki';
- * const res = parseTimeStampResponse(body);
- * if (!res.token) throw new PkiError('TONLE_ERR_PKI_TSP_REJECTED', `TSA said ${res.status} ${res.failInfo}`);
+ * import { parseTimeStampResponse } from '@tonle/pki';
+ * const { status, failInfo, token } = parseTimeStampResponse(body);
  * ```
  */
 export function parseTimeStampResponse(der: Uint8Array): ParsedTimeStampResponse {
@@ -275,6 +274,29 @@ export function parseTimeStampResponse(der: Uint8Array): ParsedTimeStampResponse
       ...(granted && resp.timeStampToken ? { token: new Uint8Array(resp.timeStampToken.toSchema().toBER(false)) } : {}),
     });
   });
+}
+
+/**
+ * The token of a granted TimeStampResp; any other status throws `TONLE_ERR_PKI_TSP_REJECTED` (with the
+ * TSA's failure info in the message), garbage `TONLE_ERR_PKI_MALFORMED`. The token still needs
+ * {@link verifyTimeStampToken}.
+ *
+ * @example
+ * ```ts
+ * import { timeStampTokenFromResponse, verifyTimeStampToken } from '@tonle/pki';
+ * const token = timeStampTokenFromResponse(new Uint8Array(await res.arrayBuffer()));
+ * verifyTimeStampToken({ token, data, trustedTsaCertificates, nonce });
+ * ```
+ */
+export function timeStampTokenFromResponse(der: Uint8Array): Uint8Array {
+  const parsed = parseTimeStampResponse(der);
+  if (parsed.token === undefined) {
+    throw new PkiError(
+      'TONLE_ERR_PKI_TSP_REJECTED',
+      `the TSA answered ${parsed.status}${parsed.failInfo?.length ? ` (${parsed.failInfo.join(', ')})` : ''}${parsed.statusText ? `: ${parsed.statusText}` : ''}`,
+    );
+  }
+  return parsed.token;
 }
 
 function octets(s: asn1js.OctetString): Uint8Array {

@@ -11,7 +11,7 @@ export {
   type ProviderClient,
   type SignerTrust,
 } from './services.ts';
-export { confView, exchangeGlobalConf } from './peers.ts';
-export { createSignerTrust, type OcspVerdict, type SignerTrustDeps } from './trust.ts';
+export { exchangeConfView, exchangeGlobalConf } from './peers.ts';
+export { createSignerTrust, type SignerTrustDeps } from './trust.ts';
 export { createMemoryMessageLog } from './memory-message-log.ts';
 export { startSecurityServer, type RunningSecurityServer, type SecurityServerInput } from './security-server.ts';

@@ -41,7 +41,7 @@ export interface SignerTrust {
    * Resolves the member the signing certificate identifies (certificate profile of its CA), or rejects
    * with a {@link TrustError}.
    */
-  verifySigner(input: { chain: readonly Uint8Array[]; ocsp: readonly Uint8Array[]; at: number }): Promise<MemberId>;
+  verifySigner(input: { chain: readonly Uint8Array[]; ocsp: readonly Uint8Array[]; at: number; side: 'client' | 'server' }): Promise<MemberId>;
 }
 
 /** Why a signer certificate is not trusted: its chain/validity (`certificate`) or its OCSP status (`ocsp`). */

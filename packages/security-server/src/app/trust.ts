@@ -1,19 +1,15 @@
 import { createHash } from 'node:crypto';
-import { certificateProfileByName, validateCertificatePath, verifyOcspResponse, type ValidatedPath } from '@tonle/pki';
+import { certificateProfileByName, validateCertificatePath, type ValidatedPath } from '@tonle/pki';
+import { GatewayFault } from '@tonle/protocol';
+import type { OcspService, OcspVerdict } from '../ocsp/index.ts';
 import type { MemberId } from '@tonle/protocol';
 import { TrustError, type ApprovedCa, type ExchangeConfView, type SignerTrust } from './services.ts';
 
-/** Verdict of an OCSP check of one certificate (RFC 6960 §2.2). */
-export interface OcspVerdict {
-  readonly status: 'good' | 'revoked' | 'unknown';
-  /** epoch ms */
-  readonly thisUpdate: number;
-  readonly nextUpdate?: number;
-}
-
 export interface SignerTrustDeps {
   /** The configuration in force (throws the side's OutdatedGlobalConf fault when expired). */
-  readonly conf: () => ExchangeConfView;
+  readonly conf: (side: 'client' | 'server') => ExchangeConfView;
+  /** Verifies a peer's stapled OCSP response (the ocsp module: signature, responder, good, fresh; cached). */
+  readonly ocsp: Pick<OcspService, 'verifyPeer'>;
 }
 
 function sha256hex(der: Uint8Array): string {
@@ -59,26 +55,22 @@ function buildPath(chain: readonly Uint8Array[], cas: readonly ApprovedCa[], at:
 export function createSignerTrust(deps: SignerTrustDeps): SignerTrust {
   const cache = new Map<string, { member: MemberId; until: number; view: ExchangeConfView }>();
   return {
-    async verifySigner({ chain, ocsp, at }) {
+    async verifySigner({ chain, ocsp, at, side }) {
       if (chain.length === 0) throw new TrustError('certificate', 'The message carries no signing certificate');
-      const view = deps.conf();
+      const view = deps.conf(side);
       const key = `${sha256hex(chain[0] as Uint8Array)}:${ocsp.length > 0 ? sha256hex(ocsp[0] as Uint8Array) : '-'}`;
       const hit = cache.get(key);
       if (hit !== undefined && hit.view === view && at <= hit.until) return hit.member;
       const path = buildPath(chain, view.approvedCas, at);
       const response = ocsp[0];
       if (response === undefined) throw new TrustError('ocsp', 'No OCSP response is stapled for the signing certificate');
-      const maxAgeMs = view.ocspFreshnessSeconds * 1000;
       let verdict: OcspVerdict;
       try {
-        // RFC 6960 §4.2.2.1-2: responder signature and authorisation, certificate id, thisUpdate/nextUpdate.
-        verdict = verifyOcspResponse({ response, certificate: chain[0] as Uint8Array, issuer: path.issuer, at, maxAgeMs });
+        // RFC 6960 §4.2.2.1-2: responder signature and authorisation, certificate id, good, fresh.
+        verdict = deps.ocsp.verifyPeer({ certificate: chain[0] as Uint8Array, issuer: path.issuer, response }, side);
       } catch (error) {
-        throw new TrustError('ocsp', 'The stapled OCSP response is not valid', { cause: error });
-      }
-      if (verdict.status !== 'good') throw new TrustError('ocsp', `The signing certificate's OCSP status is ${verdict.status}`);
-      if (at - verdict.thisUpdate > maxAgeMs || (verdict.nextUpdate !== undefined && at > verdict.nextUpdate)) {
-        throw new TrustError('ocsp', 'The stapled OCSP response is stale');
+        if (GatewayFault.is(error)) throw error;
+        throw new TrustError('ocsp', 'The stapled OCSP response is not valid, not good or not fresh', { cause: error });
       }
       let member: MemberId;
       try {
@@ -87,7 +79,7 @@ export function createSignerTrust(deps: SignerTrustDeps): SignerTrust {
       } catch (error) {
         throw new TrustError('certificate', 'The signing certificate does not name a member under its CA profile', { cause: error });
       }
-      const until = Math.min(path.notAfter, verdict.thisUpdate + maxAgeMs, verdict.nextUpdate ?? Number.POSITIVE_INFINITY);
+      const until = Math.min(path.notAfter, verdict.validUntil);
       if (cache.size > 1024) cache.clear();
       cache.set(key, { member, until, view });
       return member;

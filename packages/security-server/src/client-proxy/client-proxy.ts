@@ -207,7 +207,7 @@ async function verifyResponse(services: ExchangeServices, frame: Buffer, service
   }
   let signer;
   try {
-    signer = await services.trust.verifySigner({ chain: opened.chain, ocsp: opened.ocsp, at: services.clock.now() });
+    signer = await services.trust.verifySigner({ chain: opened.chain, ocsp: opened.ocsp, at: services.clock.now(), side: 'client' });
   } catch (error) {
     if (error instanceof TrustError && error.code === 'TONLE_ERR_TRUST_OCSP') throw fault('Server.ClientProxy.IncorrectValidationInfo', undefined, error);
     throw fault('Server.ClientProxy.CertValidation', undefined, error);

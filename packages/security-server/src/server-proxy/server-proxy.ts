@@ -131,7 +131,7 @@ async function handle(services: ExchangeServices, baseLog: ExchangeServices['log
   // Signer certificate: approved CA, OCSP good and fresh, and it identifies the client's member.
   let signer;
   try {
-    signer = await services.trust.verifySigner({ chain: opened.chain, ocsp: opened.ocsp, at: services.clock.now() });
+    signer = await services.trust.verifySigner({ chain: opened.chain, ocsp: opened.ocsp, at: services.clock.now(), side: 'server' });
   } catch (error) {
     if (error instanceof TrustError && error.code === 'TONLE_ERR_TRUST_OCSP') throw fault('Server.ServerProxy.IncorrectValidationInfo', undefined, error);
     throw fault('Server.ServerProxy.CertValidation', undefined, error);
