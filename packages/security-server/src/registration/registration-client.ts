@@ -53,6 +53,8 @@ export interface RegistrationClient {
   registerClient(client: ClientId): Promise<SubmittedRequest>;
   /** clientDeletion, signed by the server owner. */
   unregisterClient(client: ClientId): Promise<SubmittedRequest>;
+  /** maintenanceModeEnable / maintenanceModeDisable, signed by the owner (clients are told the server is down for maintenance). */
+  setMaintenanceMode(input: { enabled: boolean; message?: string }): Promise<SubmittedRequest>;
   /** Moves auth certificates and clients through their states by what the configuration lists. */
   syncFromGlobalConf(view: RegistrationView): Promise<void>;
   /** The exact envelope a request would be sent as (used by tests and the docs). */
@@ -179,6 +181,12 @@ export function createRegistrationClient(options: RegistrationClientOptions): Re
       const result = await send(await buildEnvelope(buildPayload(clock, options.server(), 'clientDeletion', { client })));
       await serverConf.updateClient(client, { status: 'DELETION_IN_PROGRESS' });
       return result;
+    },
+    async setMaintenanceMode({ enabled, message }) {
+      if (typeof enabled !== 'boolean') throw new RegistrationError('TONLE_ERR_REGISTRATION_INVALID_REQUEST', 'enabled must be true or false');
+      if (message !== undefined && (typeof message !== 'string' || message.length > 1024)) throw new RegistrationError('TONLE_ERR_REGISTRATION_INVALID_REQUEST', 'message must be at most 1024 characters');
+      const type = enabled ? 'maintenanceModeEnable' : 'maintenanceModeDisable';
+      return send(await buildEnvelope(buildPayload(clock, options.server(), type, message === undefined ? {} : { message })));
     },
     async syncFromGlobalConf(view) {
       const me = options.server();
