@@ -7,6 +7,7 @@ import {
   CHECKPOINT_JWS_TYPE,
   FrameType,
   LOG_FORMAT,
+  MAX_FRAME_PART,
   MerkleFrontier,
   MerkleRange,
   checkpointPayload,
@@ -56,6 +57,8 @@ export interface MessageLogConfig {
   readonly timestampFailurePeriodMs?: number;
   /** Body logging: `default` for everyone, overridden per provider subsystem (formatClientId form). */
   readonly bodyLogging?: { readonly default?: boolean; readonly disabledFor?: readonly string[]; readonly enabledFor?: readonly string[] };
+  /** Bodies larger than this are not stored, only committed to (default 10 MiB, X-Road's max-loggable-message-body-size). */
+  readonly maxLoggedBodyBytes?: number;
   /** Remove archives whose newest checkpoint is older than this (default: keep forever). */
   readonly retentionMs?: number;
   /** Drop logged bodies (keeping their commitments) from archives older than this (default: keep). */
@@ -104,6 +107,15 @@ function validateInput(r: MessageRecordInput): void {
     if (typeof r[k] !== 'string' || r[k].length === 0 || r[k].length > 4096) throw new TypeError(`record.${k} must be a non-empty string`);
   }
   if (r.body !== undefined && !(r.body instanceof Uint8Array)) throw new TypeError('record.body must be a Uint8Array');
+  for (const k of ['requestId', 'faultCode', 'headerPart', 'jws'] as const) {
+    if (r[k] !== undefined && typeof r[k] !== 'string') throw new TypeError(`record.${k} must be a string when given`);
+  }
+  if (r.status !== undefined && (!Number.isInteger(r.status) || r.status < 100 || r.status > 599)) throw new TypeError('record.status must be an HTTP status (100-599)');
+  if (r.signedBy !== undefined && r.signedBy !== 'self' && r.signedBy !== 'peer') throw new TypeError("record.signedBy must be 'self' or 'peer'");
+  for (const k of ['certificateChain', 'ocspResponses'] as const) {
+    const v = r[k];
+    if (v !== undefined && (!Array.isArray(v) || !v.every((d) => d instanceof Uint8Array))) throw new TypeError(`record.${k} must be an array of DER Uint8Arrays`);
+  }
 }
 
 /** The provider subsystem of a `formatServiceId` string: everything before the last `/`. */
@@ -130,6 +142,7 @@ class FileMessageLog implements MessageLog {
   readonly #segmentMaxAgeMs: number;
   readonly #intervalMs: number;
   readonly #failurePeriodMs: number;
+  readonly #maxLoggedBody: number;
 
   #frontier = new MerkleFrontier();
   #durableSize = 0;
@@ -165,6 +178,8 @@ class FileMessageLog implements MessageLog {
     this.#segmentMaxAgeMs = positive(deps.config.segmentMaxAgeMs, 3_600_000, 'segmentMaxAgeMs');
     this.#intervalMs = positive(deps.config.checkpointIntervalMs, 60_000, 'checkpointIntervalMs', true);
     this.#failurePeriodMs = positive(deps.config.timestampFailurePeriodMs, 4 * 3_600_000, 'timestampFailurePeriodMs', true);
+    this.#maxLoggedBody = positive(deps.config.maxLoggedBodyBytes, 10 * 1024 * 1024, 'maxLoggedBodyBytes', true);
+    if (this.#maxLoggedBody > MAX_FRAME_PART) throw new MessageLogError('TONLE_ERR_MESSAGE_LOG_CONFIG', `messageLog.maxLoggedBodyBytes must be at most ${MAX_FRAME_PART}`);
   }
 
   async open(): Promise<void> {
@@ -250,19 +265,17 @@ class FileMessageLog implements MessageLog {
 
     const segment = this.#segment!;
     const now = this.#deps.clock.now();
-    const frames: Buffer[] = [];
-    const pushLeaf = (entry: MessageEntry | MaterialEntry, body?: Uint8Array): void => {
-      const bytes = encodeEntry(entry);
-      frames.push(encodeFrame(FrameType.leaf, bytes, body));
-      this.#frontier.push(leafHash(bytes));
-    };
+    // Everything is encoded first and the tree is touched only when nothing can throw any more: a
+    // half-applied append would leave the in-memory tree ahead of the file.
+    const leaves: { bytes: Uint8Array; body?: Uint8Array }[] = [];
+    const newMaterials = new Set<string>();
     const materialRefs = (items: readonly Uint8Array[] | undefined, material: 'certificate' | 'ocsp'): string[] =>
       (items ?? []).map((der) => {
-        if (!(der instanceof Uint8Array)) throw new TypeError(`record ${material === 'ocsp' ? 'ocspResponses' : 'certificateChain'} must hold Uint8Array DER values`);
         const hash = sha256(der).toString('hex');
-        if (!segment.materials.has(hash)) {
-          segment.materials.add(hash);
-          pushLeaf({ type: 'material', index: this.#frontier.size, time: now, material, sha256: hash, der: Buffer.from(der).toString('base64') });
+        if (!segment.materials.has(hash) && !newMaterials.has(hash)) {
+          newMaterials.add(hash);
+          const entry: MaterialEntry = { type: 'material', index: this.#frontier.size + leaves.length, time: now, material, sha256: hash, der: Buffer.from(der).toString('base64') };
+          leaves.push({ bytes: encodeEntry(entry) });
         }
         return hash;
       });
@@ -273,11 +286,12 @@ class FileMessageLog implements MessageLog {
     let body: MessageEntry['body'];
     if (record.body !== undefined) {
       const salt = randomBytes(32);
-      const logged = this.#bodyLogged(record.service);
+      // Bodies above the limit keep only their commitment (X-Road: max-loggable-message-body-size).
+      const logged = this.#bodyLogged(record.service) && record.body.length <= this.#maxLoggedBody;
       body = { size: record.body.length, salt: salt.toString('base64'), commitment: createHash('sha256').update(salt).update(record.body).digest('hex'), logged };
       if (logged) bodyBytes = record.body;
     }
-    const index = this.#frontier.size;
+    const index = this.#frontier.size + leaves.length;
     const entry: MessageEntry = {
       type: 'message',
       index,
@@ -298,7 +312,19 @@ class FileMessageLog implements MessageLog {
       ocspResponses,
       ...(body === undefined ? {} : { body }),
     };
-    pushLeaf(entry, bodyBytes);
+    let messageBytes: Uint8Array;
+    try {
+      messageBytes = encodeEntry(entry);
+    } catch (cause) {
+      throw new TypeError('record.batchProof must be JSON-serialisable', { cause });
+    }
+    leaves.push({ bytes: messageBytes, ...(bodyBytes === undefined ? {} : { body: bodyBytes }) });
+    // commit point: from here on nothing throws before the frames are queued
+    const frames = leaves.map((l) => {
+      this.#frontier.push(leafHash(l.bytes));
+      return encodeFrame(FrameType.leaf, l.bytes, l.body);
+    });
+    for (const h of newMaterials) segment.materials.add(h);
     const buf = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
     segment.size += buf.length;
     if (segment.size >= this.#segmentMaxBytes) this.#requestRotation();

@@ -86,6 +86,9 @@ describe('message log', () => {
     const [hidden] = await findMessageRecords(directory, 'hidden');
     expect(hidden?.entry.body?.logged).toBe(false);
     expect(hidden?.entry.body?.commitment).toMatch(/^[0-9a-f]{64}$/);
+    const big = await openLog({ directory: await tempDir(), maxLoggedBodyBytes: 4 });
+    await big.append(record('big', { body: Buffer.from('longer than four') }));
+    await big.close();
     const [plain] = await findMessageRecords(directory, 'plain');
     expect(plain?.bodyRetained).toBe(true);
     expect((await verifyLog(directory, { anchors: pki.anchors })).ok).toBe(true);
@@ -96,7 +99,15 @@ describe('message log', () => {
     const log = await openLog({ directory });
     await expect(log.append({ ...record('x'), kind: 'other' as 'request' })).rejects.toBeInstanceOf(TypeError);
     await expect(log.append({ ...record('x'), xRoadId: '' })).rejects.toBeInstanceOf(TypeError);
+    await expect(log.append({ ...record('x'), status: 1000 })).rejects.toBeInstanceOf(TypeError);
+    await expect(log.append({ ...record('x'), body: 'text' as unknown as Uint8Array })).rejects.toBeInstanceOf(TypeError);
+    await expect(log.append({ ...record('x'), certificateChain: ['pem' as unknown as Uint8Array] })).rejects.toBeInstanceOf(TypeError);
+    await expect(openLog({ directory, segmentMaxBytes: -1 })).rejects.toMatchObject({ code: 'TONLE_ERR_MESSAGE_LOG_CONFIG' });
+    // a rejected append leaves no trace in the tree: later records still verify
+    await expect(log.append({ ...record('x'), batchProof: { n: 1n } })).rejects.toBeInstanceOf(TypeError);
+    await log.append(record('ok'));
     await log.close();
+    expect((await verifyLog(directory, { anchors: pki.anchors })).problem).toBeUndefined();
     await expect(log.append(record('late'))).rejects.toMatchObject({ code: 'Server.ClientProxy.LoggingFailed' });
   });
 
