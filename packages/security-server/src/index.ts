@@ -15,3 +15,4 @@ export { createBatchSigner, createBatchSignatureVerifier, type BatchSigner, type
 export * from './message-log/index.ts';
 export * from './global-conf/index.ts';
 export * from './ocsp/index.ts';
+export { runSecurityServer, type RunSecurityServerOptions } from './main.ts';

@@ -18,11 +18,11 @@ export interface SecurityServerConfig {
     readonly certificateFile: string;
     readonly keyFile: string;
     readonly keyPin?: string;
-    readonly ocspFile?: string;
   };
-  readonly globalConf: { readonly file: string; readonly anchorFile: string; readonly reloadIntervalMs: number };
+  readonly globalConf: { readonly anchorFile: string; readonly cacheFile: string; readonly pollIntervalMs: number };
+  readonly messageLog: { readonly directory?: string };
   readonly serverConf: { readonly file: string };
-  readonly transport: { readonly connectTimeoutMs: number; readonly responseTimeoutMs: number; readonly connectionsPerPeer: number };
+  readonly transport: { readonly peerPort: number; readonly connectTimeoutMs: number; readonly responseTimeoutMs: number; readonly connectionsPerPeer: number };
   readonly log: { readonly level: string };
 }
 
@@ -162,7 +162,9 @@ export function loadConfig(options: LoadConfigOptions): SecurityServerConfig {
     let value: unknown;
     if (envValue !== undefined) value = coerce(setting, envValue, true, cwd, violations);
     else if (fileValue !== undefined) value = coerce(setting, fileValue, false, fileBase, violations);
-    else if (setting.default !== undefined) value = setting.default;
+    else if (setting.default !== undefined) {
+      value = setting.kind === 'file' && typeof setting.default === 'string' ? resolve(fileBase, setting.default) : setting.default;
+    }
     else if (setting.required === true) {
       violations.push(`${setting.path}: is required (or set ${envNameOf(setting.path)})`);
     }
@@ -181,5 +183,10 @@ export function loadConfig(options: LoadConfigOptions): SecurityServerConfig {
     setPath(out, setting.path, value);
   }
   if (violations.length > 0) throw new ConfigError(violations);
+  // Every group exists even when all its settings are optional and unset.
+  for (const setting of settings) {
+    const group = setting.path.split('.')[0] as string;
+    if (setting.path.includes('.') && out[group] === undefined) out[group] = {};
+  }
   return deepFreeze(out) as unknown as SecurityServerConfig;
 }
