@@ -14,7 +14,7 @@ const minimal = {
   serverId: 'EE/GOV/123/ss1',
   tls: { certificateFile: 'auth.pem', keyFile: 'auth.key', keyPinFile: 'pin.txt' },
   signing: { certificateFile: 'sign.pem', keyFile: 'sign.key' },
-  globalConf: { file: 'conf.jws', anchorFile: 'anchor.json' },
+  globalConf: { anchorFile: 'anchor.json' },
   serverConf: { file: 'serverconf.json' },
 };
 
@@ -43,7 +43,7 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const v = (error as ConfigError).violations.join('\n');
     expect((error as ConfigError).code).toBe('TONLE_ERR_CONFIG_INVALID');
-    for (const path of ['clientProxy.port', 'clientProxy.bogus', 'log.level', envNameOf('serverProxy.port'), 'serverId', 'tls.certificateFile', 'globalConf.file']) {
+    for (const path of ['clientProxy.port', 'clientProxy.bogus', 'log.level', envNameOf('serverProxy.port'), 'serverId', 'tls.certificateFile', 'globalConf.anchorFile']) {
       expect(v).toContain(path);
     }
   });
@@ -61,5 +61,15 @@ describe('loadConfig', () => {
 
   it('derives env names from setting paths', () => {
     expect(envNameOf('clientProxy.maxBodyBytes')).toBe('TONLE_CLIENT_PROXY_MAX_BODY_BYTES');
+  });
+});
+
+describe('defaults of file settings', () => {
+  it('resolve against the config file folder, and optional groups exist', () => {
+    const dir = dirWith({ 'ss.json': JSON.stringify({ ...minimal, tls: { certificateFile: 'a', keyFile: 'b' } }) });
+    const config = loadConfig({ file: 'ss.json', cwd: dir, env: {} });
+    expect(config.globalConf.cacheFile).toBe(join(dir, 'globalconf-cache.json'));
+    expect(config.messageLog).toEqual({});
+    expect(config.transport.peerPort).toBe(5500);
   });
 });
