@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { JWS_ALGORITHMS } from '@tonle/pki';
+import type { JwsAlgorithm } from '@tonle/pki';
 
 /** JWS algorithms of the pki Signer port (architecture §4). */
-export type SignatureAlgorithm = 'ES256' | 'ES384' | 'PS256' | 'RS256' | 'EdDSA';
-export const SIGNATURE_ALGORITHMS: readonly SignatureAlgorithm[] = ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'];
+export type SignatureAlgorithm = JwsAlgorithm;
+export const SIGNATURE_ALGORITHMS: readonly SignatureAlgorithm[] = JWS_ALGORITHMS;
 
 /** Merkle hash algorithm of a batch (X-Road default digest SHA-512, xroad-digest §3.5). */
 export type BatchHashAlgorithm = 'SHA-256' | 'SHA-512';

@@ -1,17 +1,13 @@
 import { inclusionProof, merkleLeafHash, merkleRoot } from '@tonle/protocol';
+import type { Signer } from '@tonle/pki';
 import type { Clock } from '@tonle/protocol';
 import { BATCH_HASH_ALGORITHMS, hashFunction } from './algorithms.ts';
 import type { BatchHashAlgorithm, SignatureAlgorithm } from './algorithms.ts';
 import { BatchSignatureError } from './errors.ts';
 import { batchRootSigningInput } from './jws.ts';
 
-/** The part of `@tonle/pki`'s `Signer` port the batch signer uses (any pki Signer fits). */
-export interface RootSigner {
-  readonly algorithm: SignatureAlgorithm;
-  readonly certificateChain: readonly Uint8Array[];
-  /** Signs `data`; for JWS algorithms the signature is in JWS form (ECDSA as r||s, RFC 7518 §3.4). */
-  sign(data: Uint8Array): Promise<Uint8Array>;
-}
+/** The signing port: `@tonle/pki`'s `Signer` (software key, or any token adapter with the same shape). */
+export type RootSigner = Signer;
 
 /** What the bytes signed over a batch are, given its Merkle root. */
 export type ToBeSigned = (root: Uint8Array, size: number, signedAt: number, context: ToBeSignedContext) => Uint8Array;

@@ -33,4 +33,4 @@ export {
   type BatchSignatureVerifier,
   type VerifiedBatchSignature,
 } from './batch-verifier.ts';
-export { checkAlgorithmFitsKey, signJws, verifyJwsSignature } from './node-crypto.ts';
+export { checkAlgorithmFitsKey, verifyJwsSignature } from './node-crypto.ts';

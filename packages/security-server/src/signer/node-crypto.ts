@@ -1,25 +1,9 @@
-import { constants, createHash, sign as cryptoSign, verify as cryptoVerify, X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { verifySignature } from '@tonle/pki';
 import { SIGNATURE_ALGORITHMS } from './algorithms.ts';
 import type { SignatureAlgorithm } from './algorithms.ts';
 import { BatchSignatureError } from './errors.ts';
-
-function digestOf(alg: SignatureAlgorithm): string | null {
-  switch (alg) {
-    case 'ES384':
-      return 'sha384';
-    case 'EdDSA':
-      return null;
-    default:
-      return 'sha256';
-  }
-}
-
-function keyOptions(alg: SignatureAlgorithm, key: KeyObject) {
-  if (alg === 'PS256') return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
-  if (alg === 'ES256' || alg === 'ES384') return { key, dsaEncoding: 'ieee-p1363' as const };
-  return { key };
-}
 
 /** Refuses an `alg` that does not fit the key (RFC 8725 §3.1: never let the token pick the algorithm freely). */
 export function checkAlgorithmFitsKey(alg: unknown, key: KeyObject): SignatureAlgorithm {
@@ -45,18 +29,16 @@ export function checkAlgorithmFitsKey(alg: unknown, key: KeyObject): SignatureAl
   return a;
 }
 
-/** Verifies a JWS-form signature with node:crypto (cheaper than WebCrypto on the hot path, architecture §5). */
+/**
+ * Verifies a JWS-form signature (ECDSA as r||s) with node:crypto through `@tonle/pki` (cheaper than WebCrypto on
+ * the hot path, architecture §5). Call {@link checkAlgorithmFitsKey} first; a misfit key counts as a bad signature.
+ */
 export function verifyJwsSignature(alg: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array, key: KeyObject): boolean {
   try {
-    return cryptoVerify(digestOf(alg), data, keyOptions(alg, key), signature);
+    return verifySignature({ algorithm: alg, publicKey: key, data, signature });
   } catch {
     return false;
   }
-}
-
-/** Signs in JWS form with node:crypto (used by tests and by software signers that hold a KeyObject). */
-export function signJws(alg: SignatureAlgorithm, data: Uint8Array, key: KeyObject): Uint8Array {
-  return new Uint8Array(cryptoSign(digestOf(alg), data, keyOptions(alg, key)));
 }
 
 const keyIds = new WeakMap<KeyObject, string>();

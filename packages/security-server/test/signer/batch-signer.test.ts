@@ -1,12 +1,12 @@
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { compactVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { createSoftwareSigner } from '@tonle/pki';
 import {
   compactJws,
   createBatchSignatureVerifier,
   createBatchSigner,
   decodeBatchJws,
-  signJws,
   type RootSigner,
   type SignatureAlgorithm,
 } from '../../src/signer/index.ts';
@@ -26,17 +26,17 @@ function keyPair(alg: SignatureAlgorithm, modulusLength = 2048): { privateKey: K
   }
 }
 
-/** A software RootSigner over node:crypto that counts its signatures and can be made slow or failing. */
-function testSigner(alg: SignatureAlgorithm, privateKey: KeyObject, opts: { delayMs?: number; fail?: boolean } = {}) {
+/** pki's software signer, wrapped to count its signatures and optionally be slow (like an HSM). */
+function testSigner(alg: SignatureAlgorithm, privateKey: KeyObject, opts: { delayMs?: number } = {}) {
   let calls = 0;
+  const inner = createSoftwareSigner({ privateKey, certificateChain: [], algorithm: alg });
   const signer: RootSigner = {
     algorithm: alg,
     certificateChain: [],
     async sign(data) {
       calls++;
       if (opts.delayMs !== undefined) await new Promise((r) => setTimeout(r, opts.delayMs));
-      if (opts.fail === true) throw new Error('token logged out');
-      return signJws(alg, data, privateKey);
+      return inner.sign(data);
     },
   };
   return { signer, calls: () => calls };
@@ -93,6 +93,7 @@ describe('createBatchSigner', () => {
 
   it('propagates a signing failure to every waiter of the batch, then recovers', async () => {
     const { privateKey } = keyPair('ES256');
+    const inner = createSoftwareSigner({ privateKey, certificateChain: [] });
     let fail = true;
     const signer: RootSigner = {
       algorithm: 'ES256',
@@ -100,7 +101,7 @@ describe('createBatchSigner', () => {
       async sign(data) {
         await new Promise((r) => setTimeout(r, 5));
         if (fail) throw new Error('HSM unavailable');
-        return signJws('ES256', data, privateKey);
+        return inner.sign(data);
       },
     };
     const batch = createBatchSigner({ signer, clock });
