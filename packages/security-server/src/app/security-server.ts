@@ -42,8 +42,9 @@ export async function startSecurityServer(input: SecurityServerInput): Promise<R
   const clientProxy = buildClientProxy(services);
   const serverProxy = buildServerProxy(services, input.tls);
   try {
-    await serverProxy.listen(input.listen.serverProxy);
-    await clientProxy.listen(input.listen.clientProxy);
+    // Copies: fastify adds fields to the options object, and configuration objects are frozen.
+    await serverProxy.listen({ host: input.listen.serverProxy.host, port: input.listen.serverProxy.port });
+    await clientProxy.listen({ host: input.listen.clientProxy.host, port: input.listen.clientProxy.port });
   } catch (error) {
     await Promise.allSettled([clientProxy.close(), serverProxy.close(), peers.close(), provider.close()]);
     throw error;
