@@ -7,7 +7,7 @@ import type { CachedOcspResponse, OcspCache } from './cache.ts';
 import { OcspError } from './errors.ts';
 
 /** What the OCSP service reads from the global configuration. */
-export type OcspGlobalConf = Pick<GlobalConfView, 'findIssuer' | 'ocspFreshnessSeconds'>;
+export type OcspGlobalConf = Pick<GlobalConfView, 'findIssuer' | 'ocspFreshnessSeconds' | 'version'>;
 
 /** The part of `fetch` used to reach responders (undici's fetch fits; tests may pass their own). */
 export type OcspFetch = (
@@ -320,7 +320,9 @@ export function createOcspService(options: OcspServiceOptions): OcspService {
         throw new TypeError('verifyPeer: certificate and response must be DER bytes');
       }
       const conf = globalConf.current(side);
-      const key = `${sha256(certificate)}|${sha256(response)}`;
+      // The configuration version is part of the key: a CA or responder removed from the configuration stops
+      // counting at once, not when a cached verdict expires.
+      const key = `${conf.version}|${sha256(certificate)}|${sha256(response)}`;
       const cached = verdicts.get(key);
       if (cached !== undefined && clock.now() < cached.validUntil) return cached;
       const found = issuerOf(certificate, conf, issuer);

@@ -11,6 +11,7 @@ let server: Server;
 let ocspUrl: string;
 let pki: TestPki;
 let view: GlobalConfView;
+let viewWithoutCa: GlobalConfView;
 const clock = mutableClock(T0 + 1000);
 let mode: 'good' | 'revoked' | 'down' | 'garbage' = 'good';
 let requests = 0;
@@ -47,6 +48,8 @@ beforeAll(async () => {
   const source = 'http://127.0.0.1:1/globalconf';
   const jws = await signGlobalConfiguration(documentFor({ source, key: key.verification, pki, ocspUrl }), key.signing);
   view = createGlobalConfView(await verifyGlobalConfiguration(jws, anchorFor(source, key.verification), { clock }));
+  const jws2 = await signGlobalConfiguration(documentFor({ source, key: key.verification, version: 2 }), key.signing);
+  viewWithoutCa = createGlobalConfView(await verifyGlobalConfiguration(jws2, anchorFor(source, key.verification), { clock }));
 });
 afterAll(async () => {
   await new Promise((r) => server.close(r));
@@ -159,6 +162,19 @@ describe('OCSP service', () => {
     });
     expect(await codeOf(() => peer.verifyPeer({ certificate: pki.signCert, response: new Uint8Array([1, 2]) }, 'server'))).toMatchObject({
       code: 'TONLE_ERR_OCSP_INVALID_RESPONSE',
+    });
+  });
+
+  it('drops a cached verdict when a new configuration no longer approves the CA', async () => {
+    mode = 'good';
+    clock.set(T0 + 300_000);
+    const stapled = await service().staple(pki.signCert);
+    let current = view;
+    const peer = createOcspService({ globalConf: { current: () => current }, clock, cache: createMemoryOcspCache({ clock }) });
+    expect(peer.verifyPeer({ certificate: pki.signCert, response: stapled }, 'server').status).toBe('good');
+    current = viewWithoutCa;
+    expect(await codeOf(() => peer.verifyPeer({ certificate: pki.signCert, response: stapled }, 'server'))).toEqual({
+      code: 'TONLE_ERR_OCSP_UNKNOWN_ISSUER',
     });
   });
 
