@@ -16,6 +16,7 @@ export { ServerConfError, type ServerConfErrorCode } from './errors.ts';
 export type { ServerConfStore } from './store.ts';
 export { createFileServerConfStore, writeFileAtomic } from './file-store.ts';
 export { createRedisServerConfStore } from './redis-store.ts';
+export { createMemoryServerConfStore } from './memory-store.ts';
 export { validateServerConfState } from './validate.ts';
 export {
   createServerConf,
