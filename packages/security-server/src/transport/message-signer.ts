@@ -1,5 +1,6 @@
 import { b64url, headerFor, signCompact, signingInput, type BytesSigner } from './jws.ts';
 import { encodeBatchPayload, type MessageSigner } from './message.ts';
+import type { BatchSignature, ToBeSigned } from '../signer/index.ts';
 
 /** Signs every message alone: the JWS payload is the descriptor itself (docs/protocol.md "Single signatures"). */
 export function createSingleMessageSigner(signer: BytesSigner): MessageSigner {
@@ -11,22 +12,8 @@ export function createSingleMessageSigner(signer: BytesSigner): MessageSigner {
   };
 }
 
-/** One batch signature as an adaptive batch signer hands it to each message of the batch. */
-export interface BatchSignature {
-  /** The signature over `signedBytes`. */
-  readonly signature: Uint8Array;
-  /** Exactly the bytes that were signed: `toBeSigned(root, size, signedAt)`. */
-  readonly signedBytes: Uint8Array;
-  readonly root: Uint8Array;
-  readonly size: number;
-  readonly index: number;
-  /** RFC 9162 inclusion proof of this message's leaf, leaf side first. */
-  readonly proof: readonly Uint8Array[];
-  readonly signedAt: number;
-}
-
-/** What builds the batch JWS's signing input from the Merkle root; given to the batch signer's factory. */
-export type ToBeSigned = (root: Uint8Array, size: number, signedAt: number) => Uint8Array;
+/** The part of the signer module's batch signature the transport uses. */
+type BatchShare = Pick<BatchSignature, 'signature' | 'signedBytes' | 'root' | 'size' | 'index' | 'proof' | 'signedAt'>;
 
 /**
  * Adapts an adaptive batch signer (signer/ module: one signature over a Merkle root of every descriptor
@@ -35,7 +22,7 @@ export type ToBeSigned = (root: Uint8Array, size: number, signedAt: number) => U
  */
 export function createBatchingMessageSigner(input: {
   readonly signer: Pick<BytesSigner, 'algorithm' | 'certificateChain'>;
-  readonly createBatchSigner: (toBeSigned: ToBeSigned) => { sign(leafData: Uint8Array): Promise<BatchSignature> };
+  readonly createBatchSigner: (toBeSigned: ToBeSigned) => { sign(leafData: Uint8Array): Promise<BatchShare> };
 }): MessageSigner {
   const header = headerFor(input.signer);
   const toBeSigned: ToBeSigned = (root, size, signedAt) => Buffer.from(signingInput(header, encodeBatchPayload(root, size, signedAt)), 'ascii');

@@ -132,7 +132,7 @@ describe('batch signatures', () => {
             if (pending.length < 3) return;
             const leaves = pending.map((p) => merkleLeafHash(sha512, p.leaf));
             const root = merkleRoot(sha512, leaves);
-            const signedBytes = toBeSigned(root, leaves.length, 42);
+            const signedBytes = toBeSigned(root, leaves.length, 42, { algorithm: 'ES256', hashAlgorithm: 'SHA-512' });
             void bytesSigner.sign(signedBytes).then((signature) => {
               pending.forEach((p, index) => p.resolve({ signature, signedBytes, root, size: leaves.length, index, proof: inclusionProof(sha512, leaves, index), signedAt: 42 } as never));
             });
