@@ -73,3 +73,13 @@ describe('defaults of file settings', () => {
     expect(config.transport.peerPort).toBe(5500);
   });
 });
+
+describe('docs/security-server.md', () => {
+  it('lists every setting with its environment name, and nothing else', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { settings } = await import('../../src/config/index.ts');
+    const doc = readFileSync(new URL('../../../../docs/security-server.md', import.meta.url), 'utf8');
+    const rows = [...doc.matchAll(/^\| `([a-zA-Z.]+)` \| `(TONLE_[A-Z_]+)` \|/gm)].map((m) => `${m[1]}=${m[2]}`);
+    expect(rows.sort()).toEqual(settings.map((s) => `${s.path}=${envNameOf(s.path)}`).sort());
+  });
+});
