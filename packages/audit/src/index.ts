@@ -1,14 +1,13 @@
 /**
  * @tonle/audit: the auditor's offline verifier for Tonle message logs, archives and evidence bundles, and
- * the definition of the log file format the security server writes. Depends on node:crypto, jose and
- * pkijs only; never on the security server.
+ * the definition of the log file format the security server writes. Depends on @tonle/protocol (Merkle)
+ * and @tonle/pki (JWS, path validation, RFC 3161); never on the security server.
  */
 export * from './log-format/index.ts';
 export { AuditError, AUDIT_ERROR_CODES, type AuditErrorCode } from './errors.ts';
 export { loadTrustAnchors, parseCertificates, checkChain, type TrustAnchors } from './trust/anchors.ts';
 export { checkJws, type JwsCheck } from './trust/jws.ts';
 export { checkTimestampToken, type TimestampCheck } from './trust/timestamp-token.ts';
-export { buildTimestampRequest, timestampTokenFromResponse } from './trust/timestamp-request.ts';
 export { verifyLog, listLogFiles, checkLeafContent, type LogVerifyReport, type VerifyLogOptions, type VerifyProblem } from './verify/verify-log.ts';
 export { findMessageRecords, type ShownRecord } from './verify/show.ts';
 export {

@@ -38,17 +38,29 @@ export interface MessageEntry {
   readonly type: 'message';
   readonly index: number;
   readonly time: number;
+  /** One record per request, per response and per refusal (a request refused before forwarding). */
   readonly kind: 'request' | 'response' | 'refusal';
+  /** Which proxy wrote it: `client` (consumer side) or `server` (provider side). */
   readonly side: 'client' | 'server';
+  /** X-Road-Id of the exchange (request and response share it). */
   readonly xRoadId: string;
+  /** X-Road-Request-Id, when the client sent one. */
   readonly requestId?: string;
+  /** `formatClientId(client)`: INSTANCE/CLASS/MEMBER[/SUBSYSTEM]. */
   readonly client: string;
+  /** `formatServiceId(service)`: INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE. */
   readonly service: string;
+  /** HTTP status of a response or refusal. */
   readonly status?: number;
+  /** Fault code of a refusal or fault response (`Server.ServerProxy.AccessDenied` ...). */
   readonly faultCode?: string;
+  /** The canonical header part that was signed. */
   readonly headerPart?: string;
+  /** Compact JWS over the message (absent for refusals that happened before signing). */
   readonly jws?: string;
+  /** Batch-signature inclusion proof (any JSON value, stored as given). */
   readonly batchProof?: unknown;
+  /** Who produced `jws`: this server (`self`) or the peer security server (`peer`). */
   readonly signedBy?: 'self' | 'peer';
   /** SHA-256 hex of each certificate of the signer chain, leaf first (material leaves hold the DER). */
   readonly certificates: readonly string[];

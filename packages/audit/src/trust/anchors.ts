@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PkiError, validateCertificatePath } from '@tonle/pki';
 import { AuditError } from '../errors.ts';
 
 /** The certificates an auditor trusts: CA certificates and TSA certificates, given as files. */
@@ -36,27 +37,27 @@ export async function loadTrustAnchors(path: string): Promise<TrustAnchors> {
   return { certificates };
 }
 
-function validAt(cert: X509Certificate, at: number): boolean {
-  return Date.parse(cert.validFrom) <= at && at <= Date.parse(cert.validTo);
+/** The anchors as DER, the form @tonle/pki takes. */
+export function anchorDers(anchors: TrustAnchors): Uint8Array[] {
+  return anchors.certificates.map((c) => new Uint8Array(c.raw));
+}
+
+/** Why a @tonle/pki check failed, for a report: its code and message. */
+export function pkiReason(e: unknown): string {
+  return PkiError.is(e) ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
 }
 
 /**
- * Checks that `chain` (leaf first) leads to a trust anchor at time `at`: every certificate valid then,
- * each signed by the next, issuers marked CA, and the last one either an anchor itself or issued by one.
- * Returns undefined when it does, else the reason.
+ * Checks that `chain` (DER, leaf first) leads to one of the anchors at time `at` (RFC 5280 path validation
+ * by @tonle/pki). Returns undefined when it does, else the reason.
  */
-export function checkChain(chain: readonly X509Certificate[], anchors: TrustAnchors, at: number): string | undefined {
-  const leaf = chain[0];
+export function checkChain(chain: readonly Uint8Array[], anchors: TrustAnchors, at: number): string | undefined {
+  const [leaf, ...intermediates] = chain;
   if (leaf === undefined) return 'no certificate';
-  for (const [i, c] of chain.entries()) {
-    if (!validAt(c, at)) return `certificate ${i} (${c.subject.replace(/\n/g, ', ')}) is not valid at ${new Date(at).toISOString()}`;
-    const issuer = chain[i + 1];
-    if (issuer !== undefined && (!issuer.ca || !c.checkIssued(issuer) || !c.verify(issuer.publicKey))) return `certificate ${i} is not signed by certificate ${i + 1}`;
+  try {
+    validateCertificatePath({ certificate: leaf, intermediates, trustAnchors: anchorDers(anchors), at });
+    return undefined;
+  } catch (e) {
+    return pkiReason(e);
   }
-  const top = chain.at(-1)!;
-  if (anchors.certificates.some((a) => a.fingerprint256 === top.fingerprint256)) return undefined;
-  const anchor = anchors.certificates.find((a) => a.ca && top.checkIssued(a) && top.verify(a.publicKey));
-  if (anchor === undefined) return `chain of ${leaf.subject.replace(/\n/g, ', ')} does not lead to a trust anchor`;
-  if (!validAt(anchor, at)) return `trust anchor ${anchor.subject.replace(/\n/g, ', ')} is not valid at ${new Date(at).toISOString()}`;
-  return undefined;
 }

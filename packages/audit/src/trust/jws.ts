@@ -1,36 +1,26 @@
 import { X509Certificate } from 'node:crypto';
-import { compactVerify, decodeProtectedHeader } from 'jose';
-import { checkChain, type TrustAnchors } from './anchors.ts';
-
-const ALGORITHMS = ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'];
+import { JWS_ALGORITHMS, formatDistinguishedName, verifyCompactJws } from '@tonle/pki';
+import { anchorDers, checkChain, pkiReason, type TrustAnchors } from './anchors.ts';
 
 /** Result of checking a compact JWS signed by the key of a certificate chain. */
 export type JwsCheck = { readonly ok: true; readonly signer: string; readonly payload: Uint8Array } | { readonly ok: false; readonly reason: string };
 
 /**
- * Verifies a compact JWS against the leaf of `chain` (or of its `x5c` header when no chain is given)
- * and the chain against the anchors at time `at`.
+ * Verifies a compact JWS (@tonle/pki `verifyCompactJws`) against the leaf of `chain`, or of its `x5c`
+ * header when no chain is given, and that chain against the anchors at time `at`.
  */
-export async function checkJws(jws: string, anchors: TrustAnchors, at: number, chain?: readonly X509Certificate[]): Promise<JwsCheck> {
-  let certs = chain;
+export function checkJws(jws: string, anchors: TrustAnchors, at: number, chain?: readonly Uint8Array[]): JwsCheck {
   try {
-    if (certs === undefined) {
-      const header = decodeProtectedHeader(jws);
-      if (!Array.isArray(header.x5c) || header.x5c.length === 0) return { ok: false, reason: 'JWS has no x5c certificate chain' };
-      certs = header.x5c.map((c) => new X509Certificate(Buffer.from(c, 'base64')));
+    if (chain === undefined) {
+      const v = verifyCompactJws(jws, { algorithms: JWS_ALGORITHMS, trustAnchors: anchorDers(anchors), at });
+      return { ok: true, signer: v.signerCertificate === undefined ? 'unknown' : formatDistinguishedName(v.signerCertificate.subject), payload: v.payload };
     }
-  } catch {
-    return { ok: false, reason: 'JWS header or its x5c certificates cannot be parsed' };
+    const problem = checkChain(chain, anchors, at);
+    if (problem !== undefined) return { ok: false, reason: problem };
+    const leaf = new X509Certificate(chain[0]!);
+    const v = verifyCompactJws(jws, { algorithms: JWS_ALGORITHMS, key: leaf.publicKey });
+    return { ok: true, signer: leaf.subject.replace(/\n/g, ', '), payload: v.payload };
+  } catch (e) {
+    return { ok: false, reason: pkiReason(e) };
   }
-  const leaf = certs[0];
-  if (leaf === undefined) return { ok: false, reason: 'no signer certificate' };
-  let payload: Uint8Array;
-  try {
-    payload = (await compactVerify(jws, leaf.publicKey, { algorithms: ALGORITHMS })).payload;
-  } catch {
-    return { ok: false, reason: 'JWS signature does not verify with the signer certificate' };
-  }
-  const chainProblem = checkChain(certs, anchors, at);
-  if (chainProblem !== undefined) return { ok: false, reason: chainProblem };
-  return { ok: true, signer: leaf.subject.replace(/\n/g, ', '), payload };
 }

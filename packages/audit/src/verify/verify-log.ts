@@ -250,7 +250,7 @@ export async function verifyLog(path: string, options: VerifyLogOptions): Promis
         if (Buffer.from(next.root()).toString('hex') !== payload.rootHash) {
           return report({ code: 'CHECKPOINT_ROOT', ...at, recordIndex: b.size, message: `root of records 0..${payload.treeSize - 1} does not match checkpoint ${payload.seq} (records ${b.size}..${payload.treeSize - 1} or the checkpoint were altered)` });
         }
-        const sig = await checkJws(jws as string, options.anchors, payload.time);
+        const sig = checkJws(jws as string, options.anchors, payload.time);
         if (!sig.ok) return report({ code: 'CHECKPOINT_SIGNATURE', ...at, message: `checkpoint ${payload.seq}: ${sig.reason}` });
         base = next;
         pending = pending.slice(grow);
@@ -271,7 +271,7 @@ export async function verifyLog(path: string, options: VerifyLogOptions): Promis
         continue;
       }
       if (stamped.has(seq)) continue; // an archive and the live log may both carry the same stamp
-      const ts = await checkTimestampToken(Buffer.from(token, 'base64'), Buffer.from(cp.jws, 'ascii'), options.anchors);
+      const ts = checkTimestampToken(Buffer.from(token, 'base64'), Buffer.from(cp.jws, 'ascii'), options.anchors);
       if (!ts.ok) return report({ code: 'TIMESTAMP_INVALID', file: name, offset: frame.offset, checkpointSeq: seq, message: `time-stamp of checkpoint ${seq}: ${ts.reason}` });
       if (ts.genTime + 5 * 60_000 < cp.payload.time) return report({ code: 'TIMESTAMP_INVALID', file: name, offset: frame.offset, checkpointSeq: seq, message: `time-stamp of checkpoint ${seq} is older than the checkpoint` });
       stamped.add(seq);

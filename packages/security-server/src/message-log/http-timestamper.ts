@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { request } from 'undici';
-import { buildTimestampRequest, checkTimestampToken, timestampTokenFromResponse, type TrustAnchors } from '@tonle/audit';
+import { buildTimeStampRequest, timeStampTokenFromResponse } from '@tonle/pki';
+import { checkTimestampToken, type TrustAnchors } from '@tonle/audit';
 import { MessageLogError } from './errors.ts';
 import type { Timestamper, TimestampResult } from './types.ts';
 
@@ -30,13 +30,12 @@ export function createHttpTimestamper(deps: HttpTimestamperDeps): Timestamper {
   const timeoutMs = deps.timeoutMs ?? 20_000;
   return {
     async timestamp(data: Uint8Array): Promise<TimestampResult> {
-      const digest = createHash('sha256').update(data).digest();
       const tsas = deps.tsas();
       if (tsas.length === 0) throw new MessageLogError('TONLE_ERR_MESSAGE_LOG_TSA_FAILED', 'no TSA configured: add an approved TSA to the global configuration and select it');
       const errors: unknown[] = [];
       for (const tsa of tsas) {
         try {
-          const { der, nonce } = buildTimestampRequest(digest);
+          const { der, nonce } = buildTimeStampRequest({ hashAlgorithm: 'SHA-256', data, nonce: true, certReq: true });
           const res = await request(tsa.url, {
             method: 'POST',
             headers: { 'content-type': 'application/timestamp-query', accept: 'application/timestamp-reply' },
@@ -53,8 +52,8 @@ export function createHttpTimestamper(deps: HttpTimestamperDeps): Timestamper {
             chunks.push(chunk as Buffer);
           }
           if (res.statusCode !== 200) throw new MessageLogError('TONLE_ERR_MESSAGE_LOG_TSA_FAILED', `${tsa.name}: HTTP ${res.statusCode}`);
-          const token = timestampTokenFromResponse(Buffer.concat(chunks));
-          const check = await checkTimestampToken(token, data, deps.anchors(), nonce);
+          const token = timeStampTokenFromResponse(Buffer.concat(chunks));
+          const check = checkTimestampToken(token, data, deps.anchors(), nonce);
           if (!check.ok) throw new MessageLogError('TONLE_ERR_MESSAGE_LOG_TSA_FAILED', `${tsa.name}: ${check.reason}`);
           return { token, tsa: tsa.name, genTime: check.genTime };
         } catch (e) {

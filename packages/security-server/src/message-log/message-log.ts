@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, writeFile, rename, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { signCompactJws } from '@tonle/pki';
 import { GatewayFault, type Clock } from '@tonle/protocol';
 import {
   ARCHIVE_EXTENSION,
@@ -89,7 +90,6 @@ interface CheckpointInfo {
 }
 
 const sha256 = (data: Uint8Array): Buffer => createHash('sha256').update(data).digest();
-const b64url = (data: Uint8Array | string): string => Buffer.from(data).toString('base64url');
 
 function positive(value: number | undefined, fallback: number, name: string, allowZero = false): number {
   const v = value ?? fallback;
@@ -400,12 +400,8 @@ class FileMessageLog implements MessageLog {
     return run;
   }
 
-  async #signCheckpoint(payload: CheckpointPayload): Promise<string> {
-    const { signer } = this.#deps;
-    const header = { alg: signer.algorithm, typ: CHECKPOINT_JWS_TYPE, x5c: signer.certificateChain.map((c) => Buffer.from(c).toString('base64')) };
-    const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
-    const signature = await signer.sign(Buffer.from(input, 'ascii'));
-    return `${input}.${b64url(signature)}`;
+  #signCheckpoint(payload: CheckpointPayload): Promise<string> {
+    return signCompactJws({ payload: JSON.stringify(payload), signer: this.#deps.signer, header: { typ: CHECKPOINT_JWS_TYPE } });
   }
 
   /** Signs a tree head over everything appended so far and writes it durably. */

@@ -1,35 +1,17 @@
 import type { EvidenceBundle, MessageEntry } from '@tonle/audit';
+import type { Signer } from '@tonle/pki';
 
 /** Which proxy writes the record; decides the fault prefix (`Server.ClientProxy.*` / `Server.ServerProxy.*`). */
-export type MessageLogSide = 'client' | 'server';
+export type MessageLogSide = MessageEntry['side'];
 
 /** One record per request, per response and per refusal (a request we refused before forwarding). */
-export type MessageRecordKind = 'request' | 'response' | 'refusal';
+export type MessageRecordKind = MessageEntry['kind'];
+
+/** The metadata and signed-message fields a record stores as given (documented on `MessageEntry`). */
+type StoredFields = 'kind' | 'side' | 'xRoadId' | 'requestId' | 'client' | 'service' | 'status' | 'faultCode' | 'headerPart' | 'jws' | 'batchProof' | 'signedBy';
 
 /** What the proxies hand to `append()`. Binary values are DER / raw bytes; ids use @tonle/protocol's text codecs. */
-export interface MessageRecordInput {
-  readonly kind: MessageRecordKind;
-  readonly side: MessageLogSide;
-  /** X-Road-Id of the exchange (request and response share it). */
-  readonly xRoadId: string;
-  /** X-Road-Request-Id, when the client sent one. */
-  readonly requestId?: string;
-  /** `formatClientId(client)`: INSTANCE/CLASS/MEMBER[/SUBSYSTEM]. */
-  readonly client: string;
-  /** `formatServiceId(service)`: INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE. */
-  readonly service: string;
-  /** HTTP status of a response or refusal. */
-  readonly status?: number;
-  /** Fault code of a refusal or fault response (`Server.ServerProxy.AccessDenied` ...). */
-  readonly faultCode?: string;
-  /** The canonical header part that was signed (serializeRest{Request,Response}HeaderPart). */
-  readonly headerPart?: string;
-  /** Compact JWS over the message (absent for refusals that happened before signing). */
-  readonly jws?: string;
-  /** Batch-signature inclusion proof (any JSON value, stored as given). */
-  readonly batchProof?: unknown;
-  /** Who produced `jws`: this server (`self`) or the peer security server (`peer`). */
-  readonly signedBy?: 'self' | 'peer';
+export interface MessageRecordInput extends Pick<MessageEntry, StoredFields> {
   /** Signer certificate chain, leaf first (DER). Stored once per segment, referenced by SHA-256. */
   readonly certificateChain?: readonly Uint8Array[];
   /** OCSP responses (DER) for the chain, as stapled / used at signing time. Stored once per segment. */
@@ -90,15 +72,8 @@ export interface Timestamper {
   timestamp(data: Uint8Array): Promise<TimestampResult>;
 }
 
-/**
- * The subset of `@tonle/pki`'s `Signer` the log needs: signs checkpoints as compact JWS.
- * `sign()` returns the JWS signature bytes (raw r||s for ES*, as JWS requires).
- */
-export interface CheckpointSigner {
-  readonly algorithm: string;
-  readonly certificateChain: readonly Uint8Array[];
-  sign(data: Uint8Array): Promise<Uint8Array>;
-}
+/** The server's signing key (the owner member's `@tonle/pki` Signer): signs checkpoints as compact JWS. */
+export type CheckpointSigner = Signer;
 
 /** The port the proxies and the admin API use. */
 export interface MessageLog {

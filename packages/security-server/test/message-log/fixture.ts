@@ -1,14 +1,13 @@
 // Test support for the message log: a throwaway PKI (CA, checkpoint signing certificate, TSA certificate)
 // generated per run with @tonle/pki, and a real RFC 3161 TSA served over HTTP by `openssl ts -reply`.
 import { execFile } from 'node:child_process';
-import { sign, type KeyObject } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { encodePem, exportPrivateKeyPem, generateKeyPair, issueCertificate } from '@tonle/pki';
+import { createSoftwareSigner, encodePem, exportPrivateKeyPem, generateKeyPair, issueCertificate, type IssueCertificateOptions, type KeyPair } from '@tonle/pki';
 import { loadTrustAnchors, type TrustAnchors } from '@tonle/audit';
 import type { CheckpointSigner } from '../../src/message-log/index.ts';
 
@@ -30,49 +29,22 @@ export interface LogPki {
 
 const DAY = 86_400_000;
 
-export function p1363Signer(privateKey: KeyObject, chain: readonly Uint8Array[]): CheckpointSigner {
-  return {
-    algorithm: 'ES256',
-    certificateChain: chain,
-    sign: (data) => Promise.resolve(new Uint8Array(sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' }))),
-  };
-}
 
 export async function createLogPki(): Promise<LogPki> {
   const dir = await mkdtemp(join(tmpdir(), 'tonle-mlog-pki-'));
   const now = Date.now();
+  const validity = { notBefore: now - DAY, notAfter: now + 365 * DAY };
+  const name = (o: string, cn: string): { type: string; value: string }[] => [{ type: 'C', value: 'EE' }, { type: 'O', value: o }, { type: 'CN', value: cn }];
   const ca = await generateKeyPair('P-256');
-  const caDer = await issueCertificate({
-    publicKey: ca.publicKey,
-    signingKey: ca.privateKey,
-    subject: [{ type: 'C', value: 'EE' }, { type: 'O', value: 'Test' }, { type: 'CN', value: 'Test CA' }],
-    notBefore: now - DAY,
-    notAfter: now + 365 * DAY,
-    keyUsage: ['keyCertSign', 'cRLSign'],
-    basicConstraints: { ca: true },
-  });
-  const sig = await generateKeyPair('P-256');
-  const signCertDer = await issueCertificate({
-    publicKey: sig.publicKey,
-    signingKey: ca.privateKey,
-    issuerCertificate: caDer,
-    subject: [{ type: 'C', value: 'EE' }, { type: 'O', value: 'GOV' }, { type: 'CN', value: '1234' }],
-    notBefore: now - DAY,
-    notAfter: now + 365 * DAY,
-    keyUsage: ['digitalSignature', 'nonRepudiation'],
-  });
-  const tsa = await generateKeyPair('P-256');
-  const tsaCertDer = await issueCertificate({
-    publicKey: tsa.publicKey,
-    signingKey: ca.privateKey,
-    issuerCertificate: caDer,
-    subject: [{ type: 'C', value: 'EE' }, { type: 'O', value: 'Test' }, { type: 'CN', value: 'Test TSA' }],
-    notBefore: now - DAY,
-    notAfter: now + 365 * DAY,
-    keyUsage: ['digitalSignature'],
-    extendedKeyUsage: ['timeStamping'],
-    extendedKeyUsageCritical: true, // RFC 3161 §2.3
-  });
+  const caDer = await issueCertificate({ publicKey: ca.publicKey, signingKey: ca.privateKey, subject: name('Test', 'Test CA'), ...validity, keyUsage: ['keyCertSign', 'cRLSign'], basicConstraints: { ca: true } });
+  const issue = async (subject: { type: string; value: string }[], extra: Partial<IssueCertificateOptions>): Promise<{ key: KeyPair; der: Uint8Array }> => {
+    const key = await generateKeyPair('P-256');
+    const der = await issueCertificate({ publicKey: key.publicKey, signingKey: ca.privateKey, issuerCertificate: caDer, subject, ...validity, ...extra });
+    return { key, der };
+  };
+  const { key: sig, der: signCertDer } = await issue(name('GOV', '1234'), { keyUsage: ['digitalSignature', 'nonRepudiation'] });
+  // RFC 3161 §2.3: the TSA certificate has the critical timeStamping extended key usage.
+  const { key: tsa, der: tsaCertDer } = await issue(name('Test', 'Test TSA'), { keyUsage: ['digitalSignature'], extendedKeyUsage: ['timeStamping'], extendedKeyUsageCritical: true });
   const caPem = encodePem('CERTIFICATE', caDer);
   await writeFile(join(dir, 'ca.pem'), caPem);
   await writeFile(join(dir, 'tsa.pem'), encodePem('CERTIFICATE', tsaCertDer));
@@ -110,7 +82,7 @@ export async function createLogPki(): Promise<LogPki> {
     caPem,
     anchorsFile: anchorsDir,
     anchors: await loadTrustAnchors(anchorsDir),
-    signer: p1363Signer(sig.privateKey, [signCertDer, caDer]),
+    signer: createSoftwareSigner({ privateKey: sig.privateKey, certificateChain: [signCertDer, caDer] }),
     signKeyPem,
     signCertDer,
     caDer,

@@ -1,15 +1,14 @@
 // Child process of kill.integration.test.ts: appends under load and prints `ACK <id>` only after
 // `append()` resolved (= durable). The parent kills it with SIGKILL at a random moment.
 import { readFile } from 'node:fs/promises';
-import { loadPrivateKey } from '@tonle/pki';
+import { createSoftwareSigner, loadPrivateKey } from '@tonle/pki';
 import { loadTrustAnchors } from '@tonle/audit';
 import { systemClock } from '@tonle/protocol';
 import { createHttpTimestamper, createMessageLog } from '../../src/message-log/index.ts';
-import { p1363Signer } from './fixture.ts';
 
 const [directory, keyFile, certFile, caFile, anchorsDir, tsaUrl, round] = process.argv.slice(2) as [string, string, string, string, string, string, string];
 const anchors = await loadTrustAnchors(anchorsDir);
-const signer = p1363Signer(loadPrivateKey(await readFile(keyFile, 'utf8')), [await readFile(certFile), await readFile(caFile)]);
+const signer = createSoftwareSigner({ privateKey: loadPrivateKey(await readFile(keyFile, 'utf8')), certificateChain: [await readFile(certFile), await readFile(caFile)] });
 const log = await createMessageLog({
   config: { directory, checkpointIntervalMs: 300, segmentMaxBytes: 32 * 1024 },
   clock: systemClock,
