@@ -16,3 +16,4 @@ export {
   type KeyUsage,
   type OcspStatus,
 } from './key-manager.ts';
+export { createOcspStatusChecker } from './ocsp-checker.ts';

@@ -341,7 +341,12 @@ export async function createKeyManager(options: KeyManagerOptions): Promise<KeyM
         const now = clock.now();
         if (now > c.notAfter || now < c.notBefore) throw new KeysError('TONLE_ERR_KEYS_CERT_EXPIRED', 'the certificate is outside its validity period; import a new one');
         if (c.status === 'DELETION_IN_PROGRESS') throw new KeysError('TONLE_ERR_KEYS_INVALID_STATE', 'the certificate is being deleted');
-        const verdict = await ocsp.check(unb64(c.der));
+        let verdict: Awaited<ReturnType<CertificateStatusChecker['check']>>;
+        try {
+          verdict = await ocsp.check(unb64(c.der));
+        } catch (e) {
+          throw new KeysError('TONLE_ERR_KEYS_OCSP_UNAVAILABLE', 'cannot get a verified OCSP response from the CA\'s responder; check the responder and the global configuration, then retry', { cause: e });
+        }
         const next: CertificateRecord = {
           ...c,
           ocsp: { status: verdict.status, checkedAt: now, ...(verdict.nextUpdate === undefined ? {} : { nextUpdate: verdict.nextUpdate }) },

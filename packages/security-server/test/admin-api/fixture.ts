@@ -15,7 +15,7 @@ import {
   type AdminServices,
   type Role,
 } from '../../src/admin-api/index.ts';
-import { createKeyManager, type OcspStatus } from '../../src/keys/index.ts';
+import { createKeyManager, type CertificateStatusChecker, type OcspStatus } from '../../src/keys/index.ts';
 import { createRegistrationClient, type ManagementEnvelope } from '../../src/registration/index.ts';
 import { createFileServerConfStore, createServerConf } from '../../src/server-conf/index.ts';
 import { createSoftwareToken } from '../../src/token/index.ts';
@@ -45,9 +45,17 @@ export interface AdminFixture {
   close(): Promise<void>;
 }
 
-export async function createAdminFixture(options: { rateLimit?: { perSecond: number; perMinute: number }; bodyLimit?: number } = {}): Promise<AdminFixture> {
+export interface AdminFixtureOptions {
+  readonly rateLimit?: { perSecond: number; perMinute: number };
+  readonly bodyLimit?: number;
+  readonly startAt?: number;
+  readonly ocsp?: CertificateStatusChecker;
+  readonly ocspResponse?: (certificate: Uint8Array) => Promise<Uint8Array>;
+}
+
+export async function createAdminFixture(options: AdminFixtureOptions = {}): Promise<AdminFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'tonle-admin-'));
-  let now = Date.parse('2027-01-15T10:00:00.000Z');
+  let now = options.startAt ?? Date.parse('2027-01-15T10:00:00.000Z');
   const clock = { now: () => now, advance: (ms: number) => void (now += ms) };
   const ocspVerdicts = new Map<string, OcspStatus>();
   const token = await createSoftwareToken({ directory: join(dir, 'token'), clock });
@@ -56,7 +64,7 @@ export async function createAdminFixture(options: { rateLimit?: { perSecond: num
     path: join(dir, 'keys.json'),
     clock,
     instance: 'EE',
-    ocsp: { check: async (der) => ({ status: ocspVerdicts.get(createHash('sha256').update(der).digest('hex')) ?? 'unknown' }) },
+    ocsp: options.ocsp ?? { check: async (der) => ({ status: ocspVerdicts.get(createHash('sha256').update(der).digest('hex')) ?? 'unknown' }) },
   });
   const serverConf = createServerConf({ store: createFileServerConfStore({ path: join(dir, 'serverconf.json') }) });
   await serverConf.reload().catch(() => undefined);
@@ -82,7 +90,7 @@ export async function createAdminFixture(options: { rateLimit?: { perSecond: num
     clock,
     server: serverIdOf,
     managementUrl: () => `${registryAddress}/managementservice`,
-    ocspResponse: async () => new Uint8Array([0x30, 0x00]),
+    ocspResponse: options.ocspResponse ?? (async () => new Uint8Array([0x30, 0x00])),
   });
   const apiKeys = await createFileApiKeyStore({ path: join(dir, 'api-keys.json'), clock });
   const audit = await createFileAuditLog({ path: join(dir, 'audit.jsonl') });
