@@ -113,6 +113,18 @@ describe('successful exchanges', () => {
   });
 });
 
+describe('more methods', () => {
+  it('HEAD and OPTIONS go through', async () => {
+    const head = await send(`${SERVICE}/echo/v1`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body.length).toBe(0);
+    expect(head.headers['x-road-service']).toBe('EE/GOV/2222/provider/echo');
+    const options = await send(`${SERVICE}/echo/v1`, { method: 'OPTIONS' });
+    expect(options.status).toBe(200);
+    expect(options.json()['method']).toBe('OPTIONS');
+  });
+});
+
 describe('faults', () => {
   it.each([
     ['/r1/EE/GOV', 'Client.InvalidServiceIdentifier'],
@@ -135,8 +147,13 @@ describe('faults', () => {
     const off = await send(`${SERVICE}/off`);
     expectFault(off, 'Server.ServerProxy.ServiceDisabled');
     expect(String(off.json()['message'])).toContain('maintenance until Monday');
-    expectFault(await send(`${SERVICE}/closed`), 'Server.ServerProxy.AccessDenied');
+    const denied = await send(`${SERVICE}/closed`, { headers: [CLIENT, ['X-Road-Id', 'denied-1']] });
+    expectFault(denied, 'Server.ServerProxy.AccessDenied');
     expectFault(await send('/r1/EE/GOV/7777/elsewhere/echo'), 'Server.ClientProxy.UnknownService');
+    // The refusal is recorded on both sides, against the exchange's ids.
+    const refusals = (side: Network['a']) => side.messageLog.records.filter((r) => r.xRoadId === 'denied-1' && r.kind === 'refusal').map((r) => r.faultCode);
+    expect(refusals(net.a)).toEqual(['Server.ServerProxy.AccessDenied']);
+    expect(refusals(net.b)).toEqual(['Server.ServerProxy.AccessDenied']);
   });
 
   it('renders XML when Accept asks for it', async () => {

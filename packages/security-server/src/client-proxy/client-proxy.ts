@@ -21,7 +21,7 @@ import {
 } from '@tonle/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { TrustError, type ExchangeServices, type PeerResponse } from '../app/services.ts';
-import { asFault, fault, replyFault } from '../errors/index.ts';
+import { asFault, fault, rememberExchange, replyFault, replyRefusal } from '../errors/index.ts';
 import {
   TRANSPORT_CONTENT_TYPE,
   TransportCheckError,
@@ -94,12 +94,12 @@ export function buildClientProxy(services: ExchangeServices): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
-    if (GatewayFault.is(error)) return replyFault(request, reply, error, log);
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return replyFault(request, reply, fault('Client.RequestTooLarge', `The body exceeds ${services.limits.clientBodyBytes} bytes`), log);
-    }
-    if (typeof error.statusCode === 'number' && error.statusCode < 500) return replyFault(request, reply, fault('Client.BadRequest', undefined, error), log);
-    return replyFault(request, reply, asFault(error, 'Server.ClientProxy'), log);
+    let f: GatewayFault;
+    if (GatewayFault.is(error)) f = error;
+    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') f = fault('Client.RequestTooLarge', `The body exceeds ${services.limits.clientBodyBytes} bytes`);
+    else if (typeof error.statusCode === 'number' && error.statusCode < 500) f = fault('Client.BadRequest', undefined, error);
+    else f = asFault(error, 'Server.ClientProxy');
+    return replyRefusal(request, reply, f, log, 'client', services.messageLog);
   });
 
   app.route({ method: METHODS, url: '*', handler: (request, reply) => handle(services, log, request, reply) });
@@ -128,6 +128,7 @@ async function handle(services: ExchangeServices, baseLog: ExchangeServices['log
   const clientText = formatClientId(id.client);
   const serviceText = formatServiceId(id.service);
   const log = baseLog.child({ xroad: { id: messageId, requestId, client: clientText, service: serviceText } });
+  rememberExchange(request, { xRoadId: messageId, requestId, client: clientText, service: serviceText });
 
   let candidates = conf.serversHosting(providerOf(id.service));
   const forced = lastHeader(pairs, XRoadHeader.SecurityServer);

@@ -31,3 +31,42 @@ export function asFault(error: unknown, side: 'Server.ClientProxy' | 'Server.Ser
   if (GatewayFault.is(error)) return error;
   return new GatewayFault(`${side}.InternalError`, undefined, { cause: error });
 }
+
+/** The ids of an exchange once they are known, so a refusal can be logged against them. */
+export interface ExchangeIds {
+  readonly xRoadId: string;
+  readonly requestId: string;
+  readonly client: string;
+  readonly service: string;
+}
+
+const exchanges = new WeakMap<object, ExchangeIds>();
+
+/** Remembers the ids of the exchange this request carries (after they were parsed and checked). */
+export function rememberExchange(request: FastifyRequest, ids: ExchangeIds): void {
+  exchanges.set(request, ids);
+}
+
+/**
+ * Answers with a fault; when the exchange was identified, first appends a `refusal` record to the message
+ * log (its contract: one record per request, response and refusal on each side). A failing append is
+ * logged and does not change the fault the caller gets.
+ */
+export async function replyRefusal(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: GatewayFault,
+  log: Logger,
+  side: 'client' | 'server',
+  messageLog: { append(record: { kind: 'refusal'; side: 'client' | 'server'; xRoadId: string; requestId: string; client: string; service: string; status: number; faultCode: string }): Promise<unknown> },
+): Promise<FastifyReply> {
+  const ids = exchanges.get(request);
+  if (ids === undefined) return replyFault(request, reply, error, log);
+  const exchangeLog = log.child({ xroad: { id: ids.xRoadId, requestId: ids.requestId, client: ids.client, service: ids.service } });
+  try {
+    await messageLog.append({ kind: 'refusal', side, ...ids, status: error.status, faultCode: error.code });
+  } catch (appendError) {
+    exchangeLog.error({ fault: { code: error.code, id: error.id }, cause: { code: (appendError as { code?: unknown }).code } }, 'refusal could not be logged');
+  }
+  return replyFault(request, reply, error, exchangeLog);
+}

@@ -19,7 +19,7 @@ import {
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { TrustError, type ExchangeServices } from '../app/services.ts';
 import { RESPONSE_XROAD_HEADERS, firstHeader, withoutHeaders } from '../client-proxy/index.ts';
-import { asFault, fault, replyFault } from '../errors/index.ts';
+import { asFault, fault, rememberExchange, replyFault, replyRefusal } from '../errors/index.ts';
 import { ProviderError } from './provider-client.ts';
 import {
   TRANSPORT_CONTENT_TYPE,
@@ -69,9 +69,11 @@ export function buildServerProxy(services: ExchangeServices, tls: ServerProxyTls
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   app.setErrorHandler((error: Error & { code?: string }, request, reply) => {
-    if (GatewayFault.is(error)) return replyFault(request, reply, error, log);
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return replyFault(request, reply, fault('Server.ServerProxy.RequestTooLarge'), log);
-    return replyFault(request, reply, asFault(error, 'Server.ServerProxy'), log);
+    let f: GatewayFault;
+    if (GatewayFault.is(error)) f = error;
+    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') f = fault('Server.ServerProxy.RequestTooLarge');
+    else f = asFault(error, 'Server.ServerProxy');
+    return replyRefusal(request, reply, f, log, 'server', services.messageLog);
   });
   app.setNotFoundHandler((request, reply) => {
     replyFault(request, reply, fault('Server.ServerProxy.InvalidRequest', `Tonle transport v1 accepts POST ${TRANSPORT_PATH} only`), log);
@@ -123,6 +125,8 @@ async function handle(services: ExchangeServices, baseLog: ExchangeServices['log
     throw fault('Server.ServerProxy.InvalidRequest', 'The X-Road headers do not match the signed request');
   }
   const log = baseLog.child({ xroad: { id: d.messageId, requestId: d.requestId, client: d.client, service: d.service } });
+  // Only ids from a verified signature are recorded; refusals before that point are logged, not recorded.
+  rememberExchange(request, { xRoadId: d.messageId, requestId: d.requestId, client: d.client, service: d.service });
   // The calling server must host the calling client.
   const hosts = conf.serversHosting(client);
   if (!peers.some((p) => hosts.some((s) => sameId(s.id, p.id)))) {

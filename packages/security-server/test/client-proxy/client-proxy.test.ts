@@ -1,0 +1,68 @@
+import { Writable } from 'node:stream';
+import { GatewayFault, isFaultCode } from '@tonle/protocol';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { ExchangeServices } from '../../src/app/index.ts';
+import { buildClientProxy } from '../../src/client-proxy/index.ts';
+import { createLogger } from '../../src/logging/index.ts';
+
+function untouchable(name: string): never {
+  throw new Error(`${name} must not be reached before the configuration check`);
+}
+
+/** Services whose configuration is expired: every well-formed request ends in OutdatedGlobalConf. */
+function services(lines: string[]): ExchangeServices {
+  return {
+    clock: { now: () => 0 },
+    log: createLogger({ level: 'info', destination: new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } }) }),
+    serverId: { type: 'SERVER', instance: 'EE', memberClass: 'GOV', memberCode: '1', serverCode: 'ss' },
+    globalConf: { current: () => { throw new GatewayFault('Server.ClientProxy.OutdatedGlobalConf'); } },
+    serverConf: { current: () => untouchable('serverConf') },
+    accessControl: { isQueryAllowed: () => untouchable('accessControl') },
+    signer: { certificateChain: [], sign: () => untouchable('signer') },
+    stapledOcsp: () => untouchable('ocsp'),
+    trust: { verifySigner: () => untouchable('trust') },
+    messageLog: { append: () => untouchable('messageLog') },
+    peers: { send: () => untouchable('peers'), close: () => Promise.resolve() },
+    provider: { call: () => untouchable('provider'), close: () => Promise.resolve() },
+    limits: { clientBodyBytes: 1024, serverBodyBytes: 1024 },
+  };
+}
+
+describe('client proxy input handling', () => {
+  it('answers any method, path and X-Road-Client with a catalog fault, never an internal error or a crash', async () => {
+    const lines: string[] = [];
+    const app = buildClientProxy(services(lines));
+    await app.ready();
+    const segment = fc.string({ maxLength: 12 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'),
+        fc.array(segment, { maxLength: 8 }),
+        fc.option(fc.string({ maxLength: 40 })),
+        async (method, parts, client) => {
+          const url = `/${['r1', ...parts].map(encodeURIComponent).join('/')}`;
+          const res = await app.inject({ method, url, headers: client === null ? {} : { 'x-road-client': client } });
+          const code = res.headers['x-road-error'];
+          expect(typeof code === 'string' && isFaultCode(code)).toBe(true);
+          expect(String(code)).not.toContain('InternalError');
+          expect([400, 413, 500]).toContain(res.statusCode);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    await app.close();
+  });
+
+  it('a body over the limit is 413 Client.RequestTooLarge, and the log line holds the fault id but not the body', async () => {
+    const lines: string[] = [];
+    const app = buildClientProxy(services(lines));
+    const res = await app.inject({ method: 'POST', url: '/r1/EE/GOV/2/sub/svc', headers: { 'x-road-client': 'EE/GOV/1/sub', 'content-type': 'text/plain' }, payload: 'SECRET-BODY'.repeat(200) });
+    expect(res.statusCode).toBe(413);
+    expect(res.headers['x-road-error']).toBe('Client.RequestTooLarge');
+    const detail = (res.json() as { detail: string }).detail;
+    expect(lines.join('')).toContain(detail);
+    expect(lines.join('')).not.toContain('SECRET-BODY');
+    await app.close();
+  });
+});
