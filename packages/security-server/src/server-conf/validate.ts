@@ -5,6 +5,7 @@ import {
   localGroupId,
   memberId,
   providerOf,
+  securityServerId,
   serviceId,
   subsystemId,
 } from '@tonle/protocol';
@@ -258,7 +259,7 @@ export function validateServerConfState(value: unknown): ServerConfState {
   }
   const owner = parseMemberId(o['owner'], 'conf.owner');
   const serverCode = identifier('conf.serverCode', () =>
-    memberId(owner.instance, owner.memberClass, str(o['serverCode'], 'conf.serverCode')).memberCode,
+    securityServerId(owner.instance, owner.memberClass, owner.memberCode, str(o['serverCode'], 'conf.serverCode')).serverCode,
   );
   const clients = arr(o['clients'], 'conf.clients').map((c, i) => parseClient(c, `conf.clients[${i}]`));
   const clientKeys = new Set<string>();
