@@ -1,3 +1,4 @@
+import { IdentifierError } from '@tonle/protocol';
 import { AdminApiError } from './errors.ts';
 
 /** HTTP status for each internal error code the admin API can meet (everything else is 500). */
@@ -51,8 +52,8 @@ export function errorAnswer(error: unknown, now: number): { status: number; body
     return { status: error.status, body: { code: error.code, message: error.message, ...(error.details?.length ? { details: error.details } : {}) } };
   }
   const e = error as { code?: unknown; message?: unknown; registryCode?: unknown; retryAt?: unknown; part?: unknown };
-  if (typeof e?.code === 'string' && e.code.startsWith('TONLE_ERR_ID_')) {
-    return { status: 400, body: { code: e.code, message: String(e.message) } };
+  if (IdentifierError.is(error)) {
+    return { status: 400, body: { code: error.code, message: error.message } };
   }
   if (typeof e?.code === 'string' && e.code in STATUS) {
     const headers: Record<string, string> = {};
