@@ -184,16 +184,29 @@ export function createOcspService(options: OcspServiceOptions): OcspService {
     if (length > maxResponseBytes) {
       throw new OcspError('TONLE_ERR_OCSP_FETCH_FAILED', `The OCSP responder ${url} sent more than ${maxResponseBytes} bytes.`);
     }
-    let bytes: Uint8Array;
+    const tooLarge = () =>
+      new OcspError('TONLE_ERR_OCSP_FETCH_FAILED', `The OCSP responder ${url} sent more than ${maxResponseBytes} bytes.`);
     try {
-      bytes = new Uint8Array(await res.arrayBuffer());
+      // Stream with a cap when the response has a body stream (undici's fetch), so an endless answer cannot
+      // fill memory; fall back to arrayBuffer() for minimal fetch implementations.
+      const body = (res as { body?: unknown }).body;
+      if (body !== null && typeof body === 'object' && Symbol.asyncIterator in body) {
+        const chunks: Uint8Array[] = [];
+        let total = 0;
+        for await (const chunk of body as AsyncIterable<Uint8Array>) {
+          total += chunk.length;
+          if (total > maxResponseBytes) throw tooLarge();
+          chunks.push(chunk);
+        }
+        return new Uint8Array(Buffer.concat(chunks));
+      }
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      if (bytes.length > maxResponseBytes) throw tooLarge();
+      return bytes;
     } catch (e) {
+      if (e instanceof OcspError) throw e;
       throw new OcspError('TONLE_ERR_OCSP_FETCH_FAILED', `Reading the answer of ${url} failed.`, { cause: e });
     }
-    if (bytes.length > maxResponseBytes) {
-      throw new OcspError('TONLE_ERR_OCSP_FETCH_FAILED', `The OCSP responder ${url} sent more than ${maxResponseBytes} bytes.`);
-    }
-    return bytes;
   }
 
   async function fetchFresh(certificate: Uint8Array): Promise<CachedOcspResponse> {

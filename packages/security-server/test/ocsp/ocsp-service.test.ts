@@ -13,7 +13,7 @@ let pki: TestPki;
 let view: GlobalConfView;
 let viewWithoutCa: GlobalConfView;
 const clock = mutableClock(T0 + 1000);
-let mode: 'good' | 'revoked' | 'down' | 'garbage' = 'good';
+let mode: 'good' | 'revoked' | 'down' | 'garbage' | 'huge' = 'good';
 let requests = 0;
 
 beforeAll(async () => {
@@ -24,6 +24,12 @@ beforeAll(async () => {
       requests++;
       if (mode === 'down') return void res.writeHead(503).end();
       if (mode === 'garbage') return void res.writeHead(200, { 'content-type': 'application/ocsp-response' }).end('not der');
+      if (mode === 'huge') {
+        // Chunked, no content-length: only a streaming cap stops it.
+        res.writeHead(200, { 'content-type': 'application/ocsp-response' });
+        for (let i = 0; i < 40; i++) res.write(Buffer.alloc(4096, 0x30));
+        return void res.end();
+      }
       const parsed = parseOcspRequest(new Uint8Array(Buffer.concat(chunks)));
       const now = clock.now();
       const der = buildOcspResponse({
@@ -126,6 +132,8 @@ describe('OCSP service', () => {
     expect(await codeOf(ocsp.staple(pki.signCert))).toEqual({ code: 'TONLE_ERR_OCSP_NOT_GOOD', pkiCode: 'TONLE_ERR_PKI_REVOKED' });
     mode = 'garbage';
     expect(await codeOf(ocsp.staple(pki.signCert))).toMatchObject({ code: 'TONLE_ERR_OCSP_CERT_UNUSABLE' });
+    mode = 'huge';
+    expect(await codeOf(ocsp.refresh(pki.signCert))).toEqual({ code: 'TONLE_ERR_OCSP_FETCH_FAILED' });
     expect(await codeOf(ocsp.staple(pki.foreignCert))).toMatchObject({ code: 'TONLE_ERR_OCSP_CERT_UNUSABLE' });
     expect(await codeOf(ocsp.refresh(pki.foreignCert))).toEqual({ code: 'TONLE_ERR_OCSP_UNKNOWN_ISSUER' });
 
