@@ -51,6 +51,9 @@ export interface AdminFixtureOptions {
   readonly startAt?: number;
   readonly ocsp?: CertificateStatusChecker;
   readonly ocspResponse?: (certificate: Uint8Array) => Promise<Uint8Array>;
+  /** A real registry's management endpoint instead of the capturing stub. */
+  readonly managementUrl?: string;
+  readonly instance?: string;
 }
 
 export async function createAdminFixture(options: AdminFixtureOptions = {}): Promise<AdminFixture> {
@@ -63,7 +66,7 @@ export async function createAdminFixture(options: AdminFixtureOptions = {}): Pro
     token,
     path: join(dir, 'keys.json'),
     clock,
-    instance: 'EE',
+    instance: options.instance ?? 'EE',
     ocsp: options.ocsp ?? { check: async (der) => ({ status: ocspVerdicts.get(createHash('sha256').update(der).digest('hex')) ?? 'unknown' }) },
   });
   const serverConf = createServerConf({ store: createFileServerConfStore({ path: join(dir, 'serverconf.json') }) });
@@ -89,7 +92,7 @@ export async function createAdminFixture(options: AdminFixtureOptions = {}): Pro
     serverConf,
     clock,
     server: serverIdOf,
-    managementUrl: () => `${registryAddress}/managementservice`,
+    managementUrl: () => options.managementUrl ?? `${registryAddress}/managementservice`,
     ocspResponse: options.ocspResponse ?? (async () => new Uint8Array([0x30, 0x00])),
   });
   const apiKeys = await createFileApiKeyStore({ path: join(dir, 'api-keys.json'), clock });
