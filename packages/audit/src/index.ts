@@ -17,4 +17,5 @@ export {
   type EvidenceItem,
   type BundleVerifyReport,
   type BundleRecordSummary,
+  type VerifyBundleOptions,
 } from './bundle/bundle.ts';

@@ -1,7 +1,10 @@
 import { checkpointPayload, leafHash, verifyLeafInclusion, type MaterialEntry, type MessageEntry } from '../log-format/index.ts';
 import { encodeFrame, FrameType, decodeFrameAt } from '../log-format/frame.ts';
 import { checkLeafContent } from '../verify/verify-log.ts';
+import { X509Certificate } from 'node:crypto';
+import { verifyOcspResponse } from '@tonle/pki';
 import { checkJws } from '../trust/jws.ts';
+import { pkiReason } from '../trust/anchors.ts';
 import { checkTimestampToken } from '../trust/timestamp-token.ts';
 import type { TrustAnchors } from '../trust/anchors.ts';
 import { AuditError } from '../errors.ts';
@@ -42,6 +45,11 @@ export interface BundleRecordSummary {
   readonly faultCode?: string;
   /** Subject of the certificate whose key signed the message JWS, when the record has one. */
   readonly signer?: string;
+  /**
+   * Status of the signer certificate from the OCSP responses recorded with the message (RFC 6960, verified
+   * at the record's time and no older than `ocspMaxAgeMs`); `none` when the record carries no OCSP response.
+   */
+  readonly ocsp: 'good' | 'none';
   readonly bodyLogged: boolean;
   /** genTime of the token that time-stamps the checkpoint proving this record. */
   readonly timestampedAt: number;
@@ -51,7 +59,7 @@ export interface BundleVerifyReport {
   readonly ok: boolean;
   readonly xRoadId: string;
   readonly records: readonly BundleRecordSummary[];
-  /** OCSP responses carried (bound by hash into the log); their content is not evaluated by this version. */
+  /** OCSP responses carried (bound by hash into the log). */
   readonly ocspResponses: number;
   readonly problem?: { readonly item?: number; readonly recordIndex?: number; readonly checkpoint?: number; readonly message: string };
 }
@@ -76,7 +84,12 @@ export function parseEvidenceBundle(text: string): EvidenceBundle {
  * token, each record's inclusion proof against its checkpoint, material hashes, body commitments, and the
  * message JWS against the signer certificate carried in the bundle, chained to the anchors.
  */
-export async function verifyEvidenceBundle(bundle: EvidenceBundle, anchors: TrustAnchors): Promise<BundleVerifyReport> {
+export interface VerifyBundleOptions {
+  /** How old the OCSP status may be at the record's time (default 3600 s, X-Road's ocspFreshnessSeconds). */
+  readonly ocspMaxAgeMs?: number;
+}
+
+export async function verifyEvidenceBundle(bundle: EvidenceBundle, anchors: TrustAnchors, options: VerifyBundleOptions = {}): Promise<BundleVerifyReport> {
   const records: BundleRecordSummary[] = [];
   let ocspResponses = 0;
   const fail = (problem: NonNullable<BundleVerifyReport['problem']>): BundleVerifyReport => ({ ok: false, xRoadId: bundle.xRoadId, records, ocspResponses, problem });
@@ -135,6 +148,23 @@ export async function verifyEvidenceBundle(bundle: EvidenceBundle, anchors: Trus
       if (!check.ok) return fail({ item, recordIndex: entry.index, message: `message signature: ${check.reason}` });
       signer = check.signer;
     }
+    let ocsp: 'good' | 'none' = 'none';
+    if (entry.ocspResponses.length > 0) {
+      const leaf = entry.certificates[0] === undefined ? undefined : Buffer.from(materials.get(entry.certificates[0])!.der, 'base64');
+      const issuer = leaf === undefined ? undefined : findIssuer(leaf, entry.certificates.slice(1).map((h) => Buffer.from(materials.get(h)!.der, 'base64')), anchors);
+      if (leaf === undefined || issuer === undefined) return fail({ item, recordIndex: entry.index, message: 'OCSP responses recorded, but the signer certificate or its issuer is missing' });
+      const reasons: string[] = [];
+      for (const h of entry.ocspResponses) {
+        try {
+          const v = verifyOcspResponse({ response: Buffer.from(materials.get(h)!.der, 'base64'), certificate: leaf, issuer, at: entry.time, maxAgeMs: options.ocspMaxAgeMs ?? 3_600_000 });
+          if (v.status === 'good') ocsp = 'good';
+          else reasons.push(`certificate status ${v.status}`);
+        } catch (e) {
+          reasons.push(pkiReason(e));
+        }
+      }
+      if (ocsp !== 'good') return fail({ item, recordIndex: entry.index, message: `no recorded OCSP response shows the signer certificate good at the record's time (${reasons.join('; ')})` });
+    }
     records.push({
       index: entry.index,
       kind: entry.kind,
@@ -145,10 +175,19 @@ export async function verifyEvidenceBundle(bundle: EvidenceBundle, anchors: Trus
       ...(entry.status === undefined ? {} : { status: entry.status }),
       ...(entry.faultCode === undefined ? {} : { faultCode: entry.faultCode }),
       ...(signer === undefined ? {} : { signer }),
+      ocsp,
       bodyLogged: entry.body?.logged === true,
       timestampedAt: head.genTime,
     });
   }
   if (records.length === 0) return fail({ message: 'bundle holds no message record' });
   return { ok: true, xRoadId: bundle.xRoadId, records, ocspResponses };
+}
+
+/** The issuer of `leaf` among the recorded chain and the anchors (by name and signature). */
+function findIssuer(leaf: Uint8Array, chain: readonly Uint8Array[], anchors: TrustAnchors): Uint8Array | undefined {
+  const cert = new X509Certificate(leaf);
+  const candidates = [...chain.map((d) => new X509Certificate(d)), ...anchors.certificates];
+  const issuer = candidates.find((c) => cert.checkIssued(c) && cert.verify(c.publicKey));
+  return issuer === undefined ? undefined : new Uint8Array(issuer.raw);
 }

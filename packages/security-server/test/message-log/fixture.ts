@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createSoftwareSigner, encodePem, exportPrivateKeyPem, generateKeyPair, issueCertificate, type IssueCertificateOptions, type KeyPair } from '@tonle/pki';
+import { buildOcspRequest, buildOcspResponse, createSoftwareSigner, encodePem, exportPrivateKeyPem, generateKeyPair, issueCertificate, type IssueCertificateOptions, type KeyPair } from '@tonle/pki';
 import { loadTrustAnchors, type TrustAnchors } from '@tonle/audit';
 import type { CheckpointSigner } from '../../src/message-log/index.ts';
 
@@ -24,6 +24,8 @@ export interface LogPki {
   readonly signCertDer: Uint8Array;
   readonly caDer: Uint8Array;
   readonly tsaCertDer: Uint8Array;
+  /** An OCSP response (signed by the CA itself) about the signing certificate. */
+  readonly ocspFor: (status: 'good' | 'revoked', thisUpdate: number) => Uint8Array;
   readonly cleanup: () => Promise<void>;
 }
 
@@ -87,6 +89,13 @@ export async function createLogPki(): Promise<LogPki> {
     signCertDer,
     caDer,
     tsaCertDer,
+    ocspFor: (status, thisUpdate) =>
+      buildOcspResponse({
+        responderCertificate: caDer,
+        privateKey: ca.privateKey,
+        producedAt: thisUpdate,
+        responses: [{ certId: buildOcspRequest({ certificate: signCertDer, issuer: caDer }).certId, status, thisUpdate, ...(status === 'revoked' ? { revocationTime: thisUpdate - 1000 } : {}) }],
+      }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 }
