@@ -730,6 +730,31 @@ export const ROUTES: readonly RouteDef[] = [
       );
     },
   },
+  {
+    id: 'diagnostics.operational-monitoring',
+    method: 'GET',
+    url: '/diagnostics/operational-monitoring',
+    roles: READERS,
+    summary: 'Operational monitoring records by time range (epoch seconds), paged with `cursor`',
+    querystring: obj(
+      { recordsFrom: { type: 'string', pattern: '^[0-9]{1,12}$' }, recordsTo: { type: 'string', pattern: '^[0-9]{1,12}$' }, limit: { type: 'string', pattern: '^[0-9]{1,5}$' }, cursor: str(256), client: str(1024) },
+      ['recordsFrom', 'recordsTo'],
+    ),
+    async handler({ services: s, query }) {
+      if (s.opMonitoring === undefined) throw new AdminApiError('TONLE_ERR_ADMIN_NOT_FOUND', 404, 'operational monitoring is not enabled on this server');
+      const client = query['client'] === undefined ? undefined : parseColonClientId(query['client']);
+      const page = await s.opMonitoring.query({
+        recordsFrom: Number(query['recordsFrom']),
+        recordsTo: Number(query['recordsTo']),
+        ...(query['limit'] === undefined ? {} : { limit: Number(query['limit']) }),
+        ...(query['cursor'] === undefined ? {} : { cursor: query['cursor'] }),
+        ...(client === undefined
+          ? {}
+          : { client: { instance: client.instance, memberClass: client.memberClass, memberCode: client.memberCode, ...(client.type === 'SUBSYSTEM' ? { subsystemCode: client.subsystemCode } : {}) } }),
+      });
+      return ok(page);
+    },
+  },
   // ---- backups ----
   {
     id: 'backups.list',

@@ -9,6 +9,7 @@ import type { ApiKeyStore } from './api-keys.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { BackupService } from './backup.ts';
 import type { LocalSettings } from './local-settings.ts';
+import type { OperationalMonitoringStore } from '../opmonitoring/index.ts';
 
 export interface TimestampingDiagnostics {
   readonly name: string;
@@ -35,6 +36,8 @@ export interface AdminServices {
     globalConf(): GlobalConfStatus;
     timestamping(): Promise<readonly TimestampingDiagnostics[]>;
   };
+  /** Operational monitoring records (xroad-digest §9), when enabled. */
+  readonly opMonitoring?: OperationalMonitoringStore;
   /** Called after a successful initialisation (e.g. to start the global-conf holder with the new anchor). */
   readonly afterInitialization?: () => Promise<void>;
 }

@@ -174,6 +174,22 @@ describe('admin API: from an anchor to a registered, serving security server', (
     expect(good.statusCode).toBe(201);
   });
 
+  it('serves operational monitoring records by time range with paging', async () => {
+    const t = Math.floor(fx.clock.now() / 1000);
+    for (let i = 0; i < 5; i++) fx.services.opMonitoring!.store({ securityServerType: 'Producer', succeeded: true, serviceCode: 'getPerson', messageId: `m${i}`, clientXRoadInstance: 'EE', clientMemberClass: 'COM', clientMemberCode: '5678', clientSubsystemCode: 'consumer' });
+    await fx.services.opMonitoring!.flush();
+    const first = await api('GET', `/diagnostics/operational-monitoring?recordsFrom=${t - 10}&recordsTo=${t + 10}&limit=3&client=EE:COM:5678:consumer`);
+    expect(first.statusCode).toBe(200);
+    const page = first.json() as { records: { messageId: string }[]; nextCursor: string };
+    expect(page.records.map((r) => r.messageId)).toEqual(['m0', 'm1', 'm2']);
+    const second = (await api('GET', `/diagnostics/operational-monitoring?recordsFrom=${t - 10}&recordsTo=${t + 10}&limit=3&cursor=${page.nextCursor}`)).json() as { records: { messageId: string }[]; nextCursor?: string };
+    expect(second.records.map((r) => r.messageId)).toEqual(['m3', 'm4']);
+    expect(second.nextCursor).toBeUndefined();
+    const bad = await api('GET', `/diagnostics/operational-monitoring?recordsFrom=10&recordsTo=5`);
+    expect(bad.json()).toMatchObject({ code: 'TONLE_ERR_OPMON_INVALID_QUERY' });
+    expect((await api('GET', '/diagnostics/operational-monitoring?recordsFrom=abc&recordsTo=5')).json()).toMatchObject({ code: 'TONLE_ERR_ADMIN_VALIDATION' });
+  });
+
   it('keeps an audit record of every change and never a PIN or an API key', async () => {
     const records = await fx.services.audit.read();
     const actions = records.map((r) => r.action);

@@ -20,6 +20,7 @@ import { createRegistrationClient, type ManagementEnvelope } from '../../src/reg
 import { createFileServerConfStore, createServerConf } from '../../src/server-conf/index.ts';
 import { createSoftwareToken } from '../../src/token/index.ts';
 import type { GlobalConfStatus } from '../../src/global-conf/index.ts';
+import { createOperationalMonitoringStore } from '../../src/opmonitoring/index.ts';
 
 export function anchorText(instance = 'EE'): string {
   const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -124,8 +125,10 @@ export async function createAdminFixture(options: AdminFixtureOptions = {}): Pro
       await rm(dir, { recursive: true, force: true });
     },
   };
+  const opMonitoring = await createOperationalMonitoringStore({ directory: join(dir, 'opmonitoring'), clock });
   const services: AdminServices = {
     clock,
+    opMonitoring,
     token,
     keys,
     serverConf,
