@@ -81,6 +81,13 @@ describe('tonle audit', () => {
     }
   });
 
+  it('verify: one archive file on its own', async () => {
+    const [archive] = (await readdir(join(dir, 'log', 'archive'))).sort();
+    const r = await cli('verify', join('log', 'archive', archive!), '--anchors', pki.anchorsFile, '--key-file', keyFile);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^OK: 1 file/);
+  });
+
   it('verify: encrypted archives need the key', async () => {
     const r = await cli('verify', 'log', '--anchors', pki.anchorsFile);
     expect(r.code).toBe(1);
