@@ -176,6 +176,12 @@ describe('faults', () => {
     if (mode.startsWith('request')) expect(net.b.messageLog.records.length).toBe(before);
   });
 
+  it('a replayed genuine response for another request is caught as inconsistent', async () => {
+    expect((await send(`${SERVICE}/echo/first`)).status).toBe(200);
+    net.relay.mode = 'replay-response';
+    expectFault(await send(`${SERVICE}/echo/second`), 'Server.ClientProxy.InconsistentResponse');
+  });
+
   it('a request signed by another member is refused', async () => {
     const other = net.signerFor('3333');
     net.a.signing = { signer: other.signer, ocsp: [net.pki.ocsp(other.cert)] };

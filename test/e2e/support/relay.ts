@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { call } from './http.ts';
 
-export type TamperMode = 'none' | 'request-body' | 'request-header' | 'response-body' | 'response-header';
+export type TamperMode = 'none' | 'request-body' | 'request-header' | 'response-body' | 'response-header' | 'replay-response';
 
 /**
  * A man-in-the-middle between two security servers that holds both authentication keys (the worst case:
@@ -36,7 +36,7 @@ export async function startRelay(input: {
   /** A header value that travels both ways (set by the test) to aim header flips at. */
   marker: string;
 }): Promise<Relay> {
-  const state: { mode: TamperMode } = { mode: 'none' };
+  const state: { mode: TamperMode; lastGood?: Buffer } = { mode: 'none' };
   const server: Server = createServer({ cert: input.serverTls.cert, key: input.serverTls.key, requestCert: true, rejectUnauthorized: false }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -48,6 +48,9 @@ export async function startRelay(input: {
         .then((answer) => {
           let data: Buffer = answer.body;
           if ((mode === 'response-body' || mode === 'response-header') && answer.status === 200) data = flip(data, mode, input.marker);
+          // Replay: answer with an earlier genuine, correctly signed response instead of this one.
+          if (mode === 'replay-response' && answer.status === 200 && state.lastGood !== undefined) data = state.lastGood;
+          else if (answer.status === 200) state.lastGood = answer.body;
           const headers: Record<string, string> = {};
           for (const name of ['content-type', 'x-road-error']) {
             const v = answer.headers[name];
