@@ -136,6 +136,10 @@ describe('faults', () => {
     expectFault(await send(path), code);
   });
 
+  it('an X-Road-Id longer than 255 characters is a bad request', async () => {
+    expectFault(await send(`${SERVICE}/echo`, { headers: [CLIENT, ['X-Road-Id', 'x'.repeat(256)]] }), 'Client.BadRequest');
+  });
+
   it('missing, malformed and unknown X-Road-Client', async () => {
     expectFault(await send(`${SERVICE}/echo`, { headers: [] }), 'Client.MissingHeaderField');
     expectFault(await send(`${SERVICE}/echo`, { headers: [['X-Road-Client', 'EE/GOV']] }), 'Client.InvalidClientIdentifier');
@@ -228,14 +232,19 @@ describe('faults', () => {
     await net.publish((d) => d, 60_000);
     confChanged = true;
     expect((await send(`${SERVICE}/echo`)).status).toBe(200);
+    expect((await send('/health')).status).toBe(200);
     net.a.clock.offsetMs = 120_000;
     expectFault(await send(`${SERVICE}/echo`), 'Server.ClientProxy.OutdatedGlobalConf');
+    const health = await send('/health');
+    expect(health.status).toBe(503);
+    expect(health.json()['reason']).toBe('Server.ClientProxy.OutdatedGlobalConf');
     net.a.clock.offsetMs = 0;
     net.b.clock.offsetMs = 120_000;
     expectFault(await send(`${SERVICE}/echo`), 'Server.ServerProxy.OutdatedGlobalConf');
     net.a.clock.offsetMs = 120_000;
     await net.publish((d) => d, 3_600_000);
     expect((await send(`${SERVICE}/echo`)).status).toBe(200);
+    expect((await send('/health')).status).toBe(200);
   });
 });
 

@@ -102,6 +102,16 @@ export function buildClientProxy(services: ExchangeServices): FastifyInstance {
     return replyRefusal(request, reply, f, log, 'client', services.messageLog);
   });
 
+  // Health for load balancers (xroad-digest 2.10): 200 while exchange is possible, 503 with the reason when not.
+  app.get('/health', (_request, reply) => {
+    try {
+      services.globalConf.current('client');
+    } catch (error) {
+      const code = GatewayFault.is(error) ? error.code : 'Server.ClientProxy.InternalError';
+      return reply.code(503).send({ status: 'unavailable', reason: code });
+    }
+    return reply.code(200).send({ status: 'ok' });
+  });
   app.route({ method: METHODS, url: '*', handler: (request, reply) => handle(services, log, request, reply) });
   return app;
 }
@@ -123,7 +133,9 @@ async function handle(services: ExchangeServices, baseLog: ExchangeServices['log
     throw fault('Server.ClientProxy.SslAuthenticationFailed', `Client ${formatClientId(id.client)} must connect over HTTPS`);
   }
 
-  const messageId = lastHeader(pairs, XRoadHeader.Id) ?? `${services.serverId.instance}-${randomUUID()}`;
+  const givenId = lastHeader(pairs, XRoadHeader.Id);
+  if (givenId !== undefined && (givenId.length === 0 || givenId.length > 255)) throw fault('Client.BadRequest', `${XRoadHeader.Id} must be 1-255 characters`);
+  const messageId = givenId ?? `${services.serverId.instance}-${randomUUID()}`;
   const requestId = randomUUID();
   const clientText = formatClientId(id.client);
   const serviceText = formatServiceId(id.service);
