@@ -5,17 +5,6 @@
  */
 export * from './log-format/index.ts';
 export { AuditError, AUDIT_ERROR_CODES, type AuditErrorCode } from './errors.ts';
-export { loadTrustAnchors, parseCertificates, checkChain, type TrustAnchors } from './trust/anchors.ts';
-export { checkJws, type JwsCheck } from './trust/jws.ts';
-export { checkTimestampToken, type TimestampCheck } from './trust/timestamp-token.ts';
-export { verifyLog, listLogFiles, checkLeafContent, type LogVerifyReport, type VerifyLogOptions, type VerifyProblem } from './verify/verify-log.ts';
-export { findMessageRecords, type ShownRecord } from './verify/show.ts';
-export {
-  parseEvidenceBundle,
-  verifyEvidenceBundle,
-  type EvidenceBundle,
-  type EvidenceItem,
-  type BundleVerifyReport,
-  type BundleRecordSummary,
-  type VerifyBundleOptions,
-} from './bundle/bundle.ts';
+export * from './trust/index.ts';
+export * from './verify/index.ts';
+export * from './bundle/index.ts';

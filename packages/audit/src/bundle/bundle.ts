@@ -1,13 +1,9 @@
-import { checkpointPayload, leafHash, verifyLeafInclusion, type MaterialEntry, type MessageEntry } from '../log-format/index.ts';
-import { encodeFrame, FrameType, decodeFrameAt } from '../log-format/frame.ts';
-import { checkLeafContent } from '../verify/verify-log.ts';
 import { X509Certificate } from 'node:crypto';
 import { verifyOcspResponse } from '@tonle/pki';
-import { checkJws } from '../trust/jws.ts';
-import { pkiReason } from '../trust/anchors.ts';
-import { checkTimestampToken } from '../trust/timestamp-token.ts';
-import type { TrustAnchors } from '../trust/anchors.ts';
 import { AuditError } from '../errors.ts';
+import { checkpointPayload, decodeFrameAt, encodeFrame, FrameType, leafHash, verifyLeafInclusion, type MaterialEntry, type MessageEntry } from '../log-format/index.ts';
+import { checkJws, checkTimestampToken, pkiReason, type TrustAnchors } from '../trust/index.ts';
+import { checkLeafContent } from '../verify/index.ts';
 
 /** One leaf of the log with its proof against one of the bundle's checkpoints. */
 export interface EvidenceItem {

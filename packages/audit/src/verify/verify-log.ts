@@ -18,9 +18,7 @@ import {
   type MessageEntry,
   type MerkleFrontier,
 } from '../log-format/index.ts';
-import { checkJws } from '../trust/jws.ts';
-import { checkTimestampToken } from '../trust/timestamp-token.ts';
-import type { TrustAnchors } from '../trust/anchors.ts';
+import { checkJws, checkTimestampToken, type TrustAnchors } from '../trust/index.ts';
 
 /** What failed, and exactly where: the file, the byte offset, and the record index or checkpoint number. */
 export interface VerifyProblem {
