@@ -95,6 +95,23 @@ describe('message log', () => {
     expect((await verifyLog(directory, { anchors: pki.anchors })).ok).toBe(true);
   });
 
+  it('finds records by X-Road id, request id, client, service and time', async () => {
+    const directory = await tempDir();
+    const clock = manualClock(1_700_000_000_000);
+    const log = await openLog({ directory }, clock);
+    await log.append(record('f-1', { requestId: 'req-1' }));
+    clock.advance(1000);
+    await log.append(record('f-1', { kind: 'response', status: 200 }));
+    await log.append(record('f-2', { client: 'EE/GOV/9/other' }));
+    expect((await log.findRecords({ xRoadId: 'f-1' })).map((r) => r.entry.kind)).toEqual(['request', 'response']);
+    expect((await log.findRecords({ requestId: 'req-1' })).map((r) => r.entry.xRoadId)).toEqual(['f-1']);
+    expect((await log.findRecords({ client: 'EE/GOV/9/other' })).map((r) => r.entry.xRoadId)).toEqual(['f-2']);
+    expect(await log.findRecords({ from: 1_700_000_000_500 })).toHaveLength(2);
+    expect(await log.findRecords({ service: 'EE/GOV/5678/provider/getPerson', limit: 1 })).toHaveLength(1);
+    await expect(log.exportEvidence('nope')).rejects.toMatchObject({ code: 'TONLE_ERR_MESSAGE_LOG_NOT_FOUND' });
+    await log.close();
+  });
+
   it('rejects misuse with TypeError', async () => {
     const directory = await tempDir();
     const log = await openLog({ directory });
@@ -157,6 +174,12 @@ describe('message log', () => {
     const archiveBytes = await readFile(join(directory, 'archive', archives[0]!));
     expect(archiveBytes.includes(Buffer.from('a-0'))).toBe(false); // encrypted at rest
     await expect(verifyLog(directory, { anchors: pki.anchors, allowPending: true })).resolves.toMatchObject({ ok: false, problem: { code: 'FILE_UNREADABLE' } });
+    // one changed byte in an encrypted archive fails its authentication, and the report names the file
+    const flipped = Buffer.from(archiveBytes);
+    flipped[Math.floor(flipped.length / 2)]! ^= 0x01;
+    await writeFile(join(directory, 'archive', archives[0]!), flipped);
+    await expect(verifyLog(directory, { anchors: pki.anchors, archiveKey: key, allowPending: true })).resolves.toMatchObject({ ok: false, problem: { code: 'FILE_UNREADABLE', file: archives[0] } });
+    await writeFile(join(directory, 'archive', archives[0]!), archiveBytes);
     const report = await verifyLog(directory, { anchors: pki.anchors, archiveKey: key, allowPending: true });
     expect(report.problem).toBeUndefined();
     expect(report.messages).toBe(40);
