@@ -58,6 +58,8 @@ export interface LogVerifyReport {
   readonly unstampedCheckpoints: readonly number[];
   /** Records after the last checkpoint (allowed only with `allowPending`). */
   readonly uncoveredRecords: number;
+  /** Bytes of a frame still being written at the end of a live log (only with `allowPending`). */
+  readonly incompleteTailBytes: number;
   readonly firstIndex: number | undefined;
   readonly problem?: VerifyProblem;
 }
@@ -67,8 +69,9 @@ export interface VerifyLogOptions {
   /** AES-256 key for encrypted archives. */
   readonly archiveKey?: Uint8Array;
   /**
-   * Accept a live log's open end: records not yet under a checkpoint and checkpoints still waiting for a
-   * time-stamp. Without it the log must be fully sealed and stamped.
+   * Accept a live log's open end: records not yet under a checkpoint, checkpoints still waiting for a
+   * time-stamp, and a frame still being written at the end of the last file. Without it the log must be
+   * fully sealed and stamped.
    */
   readonly allowPending?: boolean;
   /** Called after each file with bytes done / total. */
@@ -125,6 +128,7 @@ export async function verifyLog(path: string, options: VerifyLogOptions): Promis
   let records = 0;
   let messages = 0;
   let timestamps = 0;
+  let incompleteTailBytes = 0;
   const checkpoints = new Map<number, { jws: string; payload: CheckpointPayload; file: string; offset: number }>();
   const stamped = new Set<number>();
 
@@ -139,6 +143,7 @@ export async function verifyLog(path: string, options: VerifyLogOptions): Promis
       timestamps,
       unstampedCheckpoints,
       uncoveredRecords: pending.length,
+      incompleteTailBytes,
       firstIndex,
       ...(problem === undefined ? {} : { problem }),
     };
@@ -158,6 +163,12 @@ export async function verifyLog(path: string, options: VerifyLogOptions): Promis
     let sawHeader = false;
     while (offset < bytes.length) {
       const r = decodeFrameAt(bytes, offset);
+      // A live log being written: the frame in flight at the end of the last file is not an error when the
+      // open end is accepted (it was never acknowledged).
+      if (!r.ok && r.problem === 'truncated' && options.allowPending === true && fileNo === files.length - 1) {
+        incompleteTailBytes = bytes.length - r.offset;
+        break;
+      }
       if (!r.ok) {
         return report({
           code: r.problem === 'truncated' ? 'FRAME_TRUNCATED' : 'FRAME_CORRUPT',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSoftwareSigner, generateKeyPair, signCompactJws } from '@tonle/pki';
-import { parseEvidenceBundle, verifyEvidenceBundle, verifyLog, findMessageRecords } from '@tonle/audit';
+import { FrameType, decodeFrames, parseEvidenceBundle, verifyEvidenceBundle, verifyLog, findMessageRecords } from '@tonle/audit';
 import { createHttpTimestamper, createMessageLog, type MessageLog, type MessageLogConfig, type MessageRecordInput } from '../../src/message-log/index.ts';
 import { createLogPki, manualClock, OPENSSL, startOpensslTsa, type LogPki, type OpensslTsa } from './fixture.ts';
 
@@ -135,9 +135,14 @@ describe('message log', () => {
     for (let i = 0; i < 20; i++) await log.append(record(`t-${i}`));
     await log.close();
     const seg = (await readdir(directory)).find((f) => f.endsWith('.tlog'))!;
-    // a crash in the middle of a write: the start of a frame, cut off
+    // a crash in the middle of a write: the first 60 bytes of a frame, cut off
     const whole = await readFile(join(directory, seg));
-    await appendFile(join(directory, seg), whole.subarray(200, 260));
+    const lastLeaf = decodeFrames(whole).frames.filter((f) => f.type === FrameType.leaf).at(-1)!;
+    await appendFile(join(directory, seg), whole.subarray(lastLeaf.offset, lastLeaf.offset + 60));
+    // an auditor reading the live log meanwhile sees the frame in flight only as an open end
+    const live = await verifyLog(directory, { anchors: pki.anchors, allowPending: true });
+    expect(live).toMatchObject({ ok: true, incompleteTailBytes: 60 });
+    expect((await verifyLog(directory, { anchors: pki.anchors })).problem?.code).toBe('FRAME_TRUNCATED');
     const again = await openLog({ directory });
     await again.append(record('after-crash'));
     await again.close();
