@@ -138,6 +138,14 @@ describe('registration approved in a real central registry', () => {
     expect(fx.services.keys.getCertificate(authHash)?.status).toBe('REGISTERED');
     expect(fx.services.serverConf.current().client({ type: 'SUBSYSTEM', instance: 'EE', memberClass: 'GOV', memberCode: '1234', subsystemCode: 'app' })?.status).toBe('REGISTERED');
     expect(verified.document.securityServers[0]).toMatchObject({ serverCode: 'ss1', address: 'ss1.example.org', authCertHashes: [authHash] });
+
+    // The registered subsystem offers a service and grants access to a consumer.
+    expect((await api('POST', '/services', { id: 'EE:GOV:1234:app:getPerson', url: 'http://127.0.0.1:8080/people' })).statusCode).toBe(201);
+    expect((await api('POST', '/services/EE:GOV:1234:app:getPerson/access-rights', { subject: 'EE:GOV:1234:app' })).statusCode).toBe(201);
+    expect(fx.services.serverConf.current().accessRights({ type: 'SERVICE', instance: 'EE', memberClass: 'GOV', memberCode: '1234', subsystemCode: 'app', serviceCode: 'getPerson' })).toHaveLength(1);
+    // The exchange can now sign as the owner and authenticate as the server.
+    expect(fx.services.keys.signerFor({ type: 'MEMBER', instance: 'EE', memberClass: 'GOV', memberCode: '1234' }).algorithm).toBe('ES256');
+    expect(fx.services.keys.authCredentials().privateKey.asymmetricKeyType).toBe('ed25519');
   });
 
   it('refuses locally a client whose member has no signing key here; sends maintenance mode signed by the owner', async () => {
