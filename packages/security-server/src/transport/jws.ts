@@ -136,6 +136,18 @@ function publicKeyOf(x5c0: string): KeyObject {
  * trusted: the caller checks the chain, OCSP and the signer's identity.
  */
 export function verifyCompact(jws: string, allowed: readonly TransportAlgorithm[] = TRANSPORT_ALGORITHMS): VerifiedJws {
+  // Every message of a batch carries the same JWS: verify it once (architecture §5), then serve the result.
+  const hit = verified.get(jws);
+  if (hit !== undefined && (allowed as readonly string[]).includes(hit.header.alg)) return hit;
+  const result = verifyUncached(jws, allowed);
+  if (verified.size >= 1024) verified.delete(verified.keys().next().value as string);
+  verified.set(jws, result);
+  return result;
+}
+
+const verified = new Map<string, VerifiedJws>();
+
+function verifyUncached(jws: string, allowed: readonly TransportAlgorithm[]): VerifiedJws {
   const parts = jws.split('.');
   if (parts.length !== 3 || !parts.every((p) => B64URL.test(p))) throw new JwsError('malformed', 'The JWS is not in compact serialization');
   const [h, p, s] = parts as [string, string, string];

@@ -54,6 +54,9 @@ export function createPeerTransport(options: PeerTransportOptions): PeerTranspor
     // The peer's certificate is checked against the configuration below, not against a web PKI.
     rejectUnauthorized: false,
     timeout: options.connectTimeoutMs,
+    // No TLS session resumption: a resumed session may not expose the peer certificate, and every
+    // connection must show its certificate for the pin check below (connections are pooled anyway).
+    maxCachedSessions: 0,
   });
   const connect: buildConnector.connector = (opts, callback) => {
     baseConnect(opts, (error, socket) => {
