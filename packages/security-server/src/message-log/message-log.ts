@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, writeFile, rename, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { signCompactJws } from '@tonle/pki';
 import { GatewayFault, type Clock } from '@tonle/protocol';
 import {
@@ -73,6 +74,8 @@ export interface MessageLogDeps {
   readonly clock: Clock;
   readonly signer: CheckpointSigner;
   readonly timestamper: Timestamper;
+  /** Receives the duration of each group commit (write + fdatasync), e.g. the security server metrics. */
+  readonly metrics?: { onLogCommit(durationMs: number): void };
   /** pino-like logger; only operational events, never bodies. */
   readonly log?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
 }
@@ -368,10 +371,12 @@ class FileMessageLog implements MessageLog {
       this.#queue = [];
       const handle = this.#segment!.handle;
       const data = batch.length === 1 ? batch[0]!.buf : Buffer.concat(batch.map((w) => w.buf));
+      const started = performance.now();
       try {
         let written = 0;
         while (written < data.length) written += (await handle.write(data, written, data.length - written)).bytesWritten;
         await handle.datasync();
+        this.#deps.metrics?.onLogCommit(performance.now() - started);
       } catch (e) {
         // Fail closed: after a failed write the file state is unknown, so nothing else is acknowledged.
         this.#broken = e;

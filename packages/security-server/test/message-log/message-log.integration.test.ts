@@ -47,8 +47,11 @@ function record(xRoadId: string, extra: Partial<MessageRecordInput> = {}): Messa
   };
 }
 
+const commits: number[] = [];
+
 async function openLog(config: Partial<MessageLogConfig> & { directory: string }, clock = manualClock(), tsaUrl = tsa.url): Promise<MessageLog> {
   return createMessageLog({
+    metrics: { onLogCommit: (ms) => commits.push(ms) },
     config: { checkpointIntervalMs: 0, ...config },
     clock,
     signer: pki.signer,
@@ -64,6 +67,9 @@ describe('message log', () => {
     const indices = receipts.map((r) => r.index);
     expect(new Set(indices).size).toBe(300);
     expect(log.status().durableSize).toBe(log.status().treeSize);
+    // group commit: far fewer fsyncs than records
+    expect(commits.length).toBeGreaterThan(0);
+    expect(commits.length).toBeLessThan(300);
     await log.checkpoint();
     expect(log.status().pendingCheckpoints).toBe(0);
     await log.close();
