@@ -9,7 +9,7 @@ import { startNetwork, type Network } from './support/network.ts';
 
 let net: Network;
 beforeAll(async () => {
-  net = await startNetwork({ keyType: 'rsa3072', batch: true });
+  net = await startNetwork({ keySpec: 'RSA-3072', batch: true });
 }, 180_000);
 afterAll(async () => net?.close());
 

@@ -2,7 +2,7 @@
  * Whole exchange over real sockets: information system -> SS-A client proxy -> mutual TLS -> SS-B server
  * proxy -> provider service, and back. Every case checks the HTTP status and the fault code.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { X509Certificate, createHash, randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, type Answer } from './support/http.ts';
 import { MARKER, startNetwork, type Network } from './support/network.ts';
@@ -187,23 +187,25 @@ describe('faults', () => {
   });
 
   it('a request signed by another member is refused', async () => {
-    const other = net.signerFor('3333');
-    net.a.signing = { signer: other.signer, ocsp: [net.pki.ocsp(other.cert)] };
+    const other = await net.signerFor('3333');
+    net.a.signing = { signer: other.signer, ocsp: [other.ocsp] };
     expectFault(await send(`${SERVICE}/echo`), 'Server.ServerProxy.CertValidation');
   });
 
   it('a revoked signing certificate is refused', async () => {
-    const own = net.signerFor('1111');
-    net.a.signing = { signer: own.signer, ocsp: [net.pki.ocsp(own.cert, 'revoked')] };
+    const own = await net.signerFor('1111');
+    await net.pki.revoke(own.cert.serialNumber, 'keyCompromise');
+    net.a.signing = { signer: own.signer, ocsp: [await net.pki.fetchOcspResponse(own.cert.certificate)] };
     expectFault(await send(`${SERVICE}/echo`), 'Server.ServerProxy.IncorrectValidationInfo');
   });
 
   it('an expired signing certificate is refused', async () => {
-    const short = net.signerFor('1111', 'ec', 1);
-    net.a.signing = { signer: short.signer, ocsp: [net.pki.ocsp(short.cert)] };
-    await net.publish((d) => d, 5 * 86_400_000);
+    // Past the signing certificate's notAfter (on SS-B's clock), with a configuration still valid then.
+    const notAfter = Date.parse(new X509Certificate(net.a.signing.signer.certificateChain[0] as Uint8Array).validTo);
+    const offset = notAfter - Date.now() + 86_400_000;
+    await net.publish((d) => d, offset + 86_400_000);
     confChanged = true;
-    net.b.clock.offsetMs = 2 * 86_400_000;
+    net.b.clock.offsetMs = offset;
     expectFault(await send(`${SERVICE}/echo`), 'Server.ServerProxy.CertValidation');
   });
 

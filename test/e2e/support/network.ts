@@ -1,7 +1,7 @@
 /**
  * Two security servers over real sockets: SS-A (consumer side, member GOV/1111, client subsystem
  * `consumer`) and SS-B (provider side, member GOV/2222, subsystem `provider`), real mutual TLS with
- * their authentication certificates, certificates from a real CA with real OCSP responses (openssl),
+ * their authentication certificates, certificates from test-kit's real CA, OCSP responder and TSA (HTTP),
  * a global configuration signed and verified with the registry's code, and a real provider service.
  */
 import { createHash, generateKeyPairSync } from 'node:crypto';
@@ -33,6 +33,7 @@ import {
   createSignerTrust,
   createSingleMessageSigner,
   createBatchingMessageSigner,
+  algorithmForKey,
   exchangeGlobalConf,
   startSecurityServer,
   type BytesSigner,
@@ -41,7 +42,8 @@ import {
   type RunningSecurityServer,
   type ServerConf,
 } from '@tonle/security-server';
-import { createOpensslPki, type IssuedCert, type KeyType, type OpensslPki } from '../../../packages/security-server/test/support/openssl-pki.ts';
+import type { KeySpec } from '@tonle/pki';
+import { createTestPki, type TestCertificate, type TestPki } from '@tonle/test-kit';
 import { startProvider, type Provider } from './provider.ts';
 import { startRelay, type Relay } from './relay.ts';
 
@@ -49,6 +51,10 @@ export const INSTANCE = 'EE';
 export const CONSUMER = subsystemId(INSTANCE, 'GOV', '1111', 'consumer');
 export const PROVIDER = subsystemId(INSTANCE, 'GOV', '2222', 'provider');
 export const MARKER = 'Tamper-Target-Value';
+
+function pem(cert: TestCertificate): string {
+  return cert.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+}
 
 export class MutableClock implements Clock {
   offsetMs = 0;
@@ -62,7 +68,7 @@ export interface Side {
   readonly serverConf: ServerConf;
   readonly messageLog: ReturnType<typeof createMemoryMessageLog>;
   readonly clock: MutableClock;
-  readonly auth: IssuedCert;
+  readonly auth: TestCertificate;
   /** Swap the signing key/cert or the stapled OCSP at runtime. */
   signing: { signer: MessageSigner; ocsp: Uint8Array[] };
   readonly logLines: string[];
@@ -70,7 +76,8 @@ export interface Side {
 }
 
 export interface Network {
-  readonly pki: OpensslPki;
+  /** test-kit's throwaway PKI: a real CA, OCSP responder and TSA over HTTP. */
+  readonly pki: TestPki;
   readonly a: Side;
   readonly b: Side;
   readonly provider: Provider;
@@ -79,17 +86,14 @@ export interface Network {
   readonly url: string;
   /** Signs and installs a new global configuration on both servers. */
   publish(change?: (doc: GlobalConfiguration) => GlobalConfiguration, expiresInMs?: number): Promise<void>;
-  signerFor(member: string, keyType?: KeyType, days?: number): { signer: MessageSigner; cert: IssuedCert; bytes: BytesSigner };
+  /** A fresh signing certificate for a member, its signer and a good OCSP response from the responder. */
+  signerFor(member: string, keySpec?: KeySpec): Promise<{ signer: MessageSigner; cert: TestCertificate; bytes: BytesSigner; ocsp: Uint8Array }>;
   close(): Promise<void>;
 }
 
-function algorithmFor(keyType: KeyType) {
-  return keyType === 'ec' ? 'ES256' : keyType === 'ed25519' ? 'EdDSA' : 'PS256';
-}
-
-export async function startNetwork(options: { keyType?: KeyType; batch?: boolean } = {}): Promise<Network> {
-  const keyType = options.keyType ?? 'ec';
-  const pki = createOpensslPki();
+export async function startNetwork(options: { keySpec?: KeySpec; batch?: boolean } = {}): Promise<Network> {
+  const keySpec = options.keySpec ?? 'P-256';
+  const pki = await createTestPki({ instance: INSTANCE });
   const dir = mkdtempSync(join(tmpdir(), 'tonle-e2e-'));
   const provider = await startProvider();
   const confKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -107,9 +111,10 @@ export async function startNetwork(options: { keyType?: KeyType; batch?: boolean
   // The registry's publication point, in memory: each holder downloads, verifies against the anchor, caches.
   const fetchConf = () => Promise.resolve({ status: 200, headers: { get: () => null }, text: () => Promise.resolve(currentJws) });
 
-  const authA = pki.issue({ name: 'auth-a', subject: '/C=EE/O=GOV/OU=1111/CN=ssA', usage: 'auth' });
-  const authB = pki.issue({ name: 'auth-b', subject: '/C=EE/O=GOV/OU=2222/CN=ssB', usage: 'auth' });
-  const hash = (c: IssuedCert) => createHash('sha256').update(c.der).digest('hex');
+  const authA = await pki.issueAuthCertificate({ memberClass: 'GOV', memberCode: '1111', serverCode: 'ssA' });
+  const authB = await pki.issueAuthCertificate({ memberClass: 'GOV', memberCode: '2222', serverCode: 'ssB' });
+  const hash = (c: TestCertificate) => createHash('sha256').update(c.certificate).digest('hex');
+  const b64 = (d: Uint8Array) => Buffer.from(d).toString('base64');
 
   function baseDocument(expiresInMs: number): GlobalConfiguration {
     const now = Date.now();
@@ -129,8 +134,8 @@ export async function startNetwork(options: { keyType?: KeyType; batch?: boolean
         { owner: { memberClass: 'GOV', memberCode: '1111' }, serverCode: 'ssA', address: '127.0.0.1', authCertHashes: [hash(authA)], clients: [{ memberClass: 'GOV', memberCode: '1111', subsystemCode: 'consumer' }], maintenance: { enabled: false, message: '' } },
         { owner: { memberClass: 'GOV', memberCode: '2222' }, serverCode: 'ssB', address: '127.0.0.1', authCertHashes: [hash(authB)], clients: [{ memberClass: 'GOV', memberCode: '2222', subsystemCode: 'provider' }], maintenance: { enabled: false, message: '' } },
       ],
-      approvedCas: [{ name: 'Tonle Test CA', authOnly: false, certificateProfile: 'ejbca', topCertificate: Buffer.from(pki.ca.der).toString('base64'), intermediateCertificates: [], ocspResponders: [{ url: 'http://127.0.0.1:1/ocsp' }] }],
-      approvedTsas: [],
+      approvedCas: [{ name: 'test-kit CA', authOnly: false, certificateProfile: 'ejbca', topCertificate: b64(pki.caCertificate), intermediateCertificates: [], ocspResponders: [{ url: pki.ocspUrl, certificate: b64(pki.ocspResponderCertificate) }] }],
+      approvedTsas: [{ name: 'test-kit TSA', url: pki.tsaUrl, certificate: b64(pki.tsaCertificate) }],
       globalGroups: [{ groupCode: 'friends', description: 'consumers with broad access', members: [{ memberClass: 'GOV', memberCode: '1111', subsystemCode: 'consumer' }] }],
       settings: { memberClasses: [{ code: 'GOV', description: 'Government' }], ocspFreshnessSeconds: 3600, timestampingIntervalSeconds: 60 },
     };
@@ -142,13 +147,13 @@ export async function startNetwork(options: { keyType?: KeyType; batch?: boolean
   }
   await publish();
 
-  function signerFor(member: string, kt: KeyType = keyType, days = 10) {
-    const cert = pki.issue({ name: `sign-${member}-${Math.random().toString(36).slice(2, 8)}`, subject: `/C=EE/O=GOV/CN=${member}`, usage: 'sign', keyType: kt, days });
-    const bytes = createKeyObjectSigner({ privateKey: cert.privateKey, certificateChain: [cert.der, pki.ca.der], algorithm: algorithmFor(kt) });
-    return { signer: createSingleMessageSigner(bytes), cert, bytes };
+  async function signerFor(member: string, spec: KeySpec = keySpec) {
+    const cert = await pki.issueSignCertificate({ memberClass: 'GOV', memberCode: member }, { keySpec: spec });
+    const bytes = createKeyObjectSigner({ privateKey: cert.privateKey, certificateChain: cert.chain, algorithm: algorithmForKey(cert.privateKey) });
+    return { signer: createSingleMessageSigner(bytes), cert, bytes, ocsp: await pki.fetchOcspResponse(cert.certificate) };
   }
 
-  async function side(name: 'a' | 'b', member: string, auth: IssuedCert, peerPort: () => number): Promise<Side> {
+  async function side(name: 'a' | 'b', member: string, auth: TestCertificate, peerPort: () => number): Promise<Side> {
     const clock = new MutableClock();
     const logLines: string[] = [];
     const batchSizes: number[] = [];
@@ -156,7 +161,7 @@ export async function startNetwork(options: { keyType?: KeyType; batch?: boolean
     const serverConf = createServerConf({ store: createFileServerConfStore({ path: join(dir, `serverconf-${name}.json`) }) });
     await serverConf.initialize({ owner: memberId(INSTANCE, 'GOV', member), serverCode: name === 'a' ? 'ssA' : 'ssB' });
     const messageLog = createMemoryMessageLog();
-    const own = signerFor(member);
+    const own = await signerFor(member);
     let signer: MessageSigner = own.signer;
     if (options.batch === true) {
       signer = createBatchingMessageSigner({
@@ -164,7 +169,7 @@ export async function startNetwork(options: { keyType?: KeyType; batch?: boolean
         createBatchSigner: (toBeSigned) => createBatchSigner({ signer: own.bytes, clock, hashAlgorithm: 'SHA-512', toBeSigned, metrics: { onBatch: (n) => batchSizes.push(n) } }),
       });
     }
-    const signingHolder = { signing: { signer, ocsp: [pki.ocsp(own.cert)] } };
+    const signingHolder = { signing: { signer, ocsp: [own.ocsp] } };
     const holder = createGlobalConfHolder({ anchor, clock, fetch: fetchConf, cacheFile: join(dir, `globalconf-${name}.json`), pollIntervalMs: 3_600_000 });
     await holder.start();
     holders.push(holder);
@@ -189,7 +194,7 @@ export async function startNetwork(options: { keyType?: KeyType; batch?: boolean
       trust,
       messageLog,
       limits: { clientBodyBytes: 16 * 1024 * 1024, serverBodyBytes: 16 * 1024 * 1024 },
-      tls: { cert: auth.certPem, key: auth.keyPem, minVersion: 'TLSv1.2' },
+      tls: { cert: auth.certificatePem, key: pem(auth), minVersion: 'TLSv1.2' },
       listen: { clientProxy: { host: '127.0.0.1', port: 0 }, serverProxy: { host: '127.0.0.1', port: 0 } },
       transport: { peerPort: peerPort(), connectTimeoutMs: 5000, responseTimeoutMs: 30_000, connectionsPerPeer: 8 },
     });
@@ -206,8 +211,8 @@ export async function startNetwork(options: { keyType?: KeyType; batch?: boolean
 
   const b = await side('b', '2222', authB, () => 1);
   const relay = await startRelay({
-    serverTls: { cert: authB.certPem, key: authB.keyPem },
-    clientTls: { cert: authA.certPem, key: authA.keyPem },
+    serverTls: { cert: authB.certificatePem, key: pem(authB) },
+    clientTls: { cert: authA.certificatePem, key: pem(authA) },
     target: () => b.server.ports.serverProxy,
     marker: MARKER,
   });
@@ -233,7 +238,7 @@ export async function startNetwork(options: { keyType?: KeyType; batch?: boolean
       await b.server.close();
       await relay.close();
       await provider.close();
-      pki.cleanup();
+      await pki.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
