@@ -560,6 +560,8 @@ class FileMessageLog implements MessageLog {
         if (query.requestId !== undefined && e.requestId !== query.requestId) continue;
         if (query.client !== undefined && e.client !== query.client) continue;
         if (query.service !== undefined && e.service !== query.service) continue;
+        if (query.status !== undefined && e.status !== query.status) continue;
+        if (query.faultCode !== undefined && e.faultCode !== query.faultCode) continue;
         if (query.from !== undefined && e.time < query.from) continue;
         if (query.to !== undefined && e.time > query.to) continue;
         seen.add(e.index);

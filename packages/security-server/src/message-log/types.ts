@@ -46,6 +46,8 @@ export interface RecordQuery {
   readonly requestId?: string;
   readonly client?: string;
   readonly service?: string;
+  readonly status?: number;
+  readonly faultCode?: string;
   readonly from?: number;
   readonly to?: number;
   readonly limit?: number;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSoftwareSigner, generateKeyPair, signCompactJws } from '@tonle/pki';
-import { FrameType, decodeFrames, parseEvidenceBundle, verifyEvidenceBundle, verifyLog, findMessageRecords } from '@tonle/audit';
+import { FrameType, decodeFrames, listLogFiles, parseEvidenceBundle, verifyEvidenceBundle, verifyLog, findMessageRecords } from '@tonle/audit';
 import { createHttpTimestamper, createMessageLog, type MessageLog, type MessageLogConfig, type MessageRecordInput } from '../../src/message-log/index.ts';
 import { createLogPki, manualClock, OPENSSL, startOpensslTsa, type LogPki, type OpensslTsa } from './fixture.ts';
 
@@ -109,10 +109,13 @@ describe('message log', () => {
     clock.advance(1000);
     await log.append(record('f-1', { kind: 'response', status: 200 }));
     await log.append(record('f-2', { client: 'EE/GOV/9/other' }));
+    await log.append(record('f-3', { kind: 'refusal', status: 403, faultCode: 'Server.ServerProxy.AccessDenied', side: 'server' }));
+    expect((await log.findRecords({ faultCode: 'Server.ServerProxy.AccessDenied' })).map((r) => r.entry.xRoadId)).toEqual(['f-3']);
+    expect((await log.findRecords({ status: 200 })).map((r) => r.entry.xRoadId)).toEqual(['f-1']);
     expect((await log.findRecords({ xRoadId: 'f-1' })).map((r) => r.entry.kind)).toEqual(['request', 'response']);
     expect((await log.findRecords({ requestId: 'req-1' })).map((r) => r.entry.xRoadId)).toEqual(['f-1']);
     expect((await log.findRecords({ client: 'EE/GOV/9/other' })).map((r) => r.entry.xRoadId)).toEqual(['f-2']);
-    expect(await log.findRecords({ from: 1_700_000_000_500 })).toHaveLength(2);
+    expect(await log.findRecords({ from: 1_700_000_000_500 })).toHaveLength(3);
     expect(await log.findRecords({ service: 'EE/GOV/5678/provider/getPerson', limit: 1 })).toHaveLength(1);
     await expect(log.exportEvidence('nope')).rejects.toMatchObject({ code: 'TONLE_ERR_MESSAGE_LOG_NOT_FOUND' });
     await log.close();
@@ -156,6 +159,23 @@ describe('message log', () => {
     const report = await verifyLog(directory, { anchors: pki.anchors });
     expect(report.ok).toBe(true);
     expect(report.messages).toBe(21);
+  });
+
+  it('seals a segment by age on the interval timer', async () => {
+    const directory = await tempDir();
+    const clock = manualClock();
+    const log = await openLog({ directory, checkpointIntervalMs: 50, segmentMaxAgeMs: 60_000 }, clock);
+    await log.append(record('old'));
+    clock.advance(61_000);
+    const deadline = Date.now() + 20_000;
+    // sealed segments may already have moved on to archive/ by the time we look
+    const files = async (): Promise<number> => (await listLogFiles(directory)).length;
+    while ((await files()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await log.append(record('new'));
+    await log.close();
+    const report = await verifyLog(directory, { anchors: pki.anchors });
+    expect(report.problem).toBeUndefined();
+    expect(report.files).toBeGreaterThanOrEqual(2);
   });
 
   it('refuses to open when a sealed (non-live) segment is damaged', async () => {
