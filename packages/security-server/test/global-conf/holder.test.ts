@@ -153,6 +153,16 @@ describe('global configuration holder', () => {
     third.stop();
   });
 
+  it('shares one download between concurrent refreshes', async () => {
+    const clock = mutableClock(T0 + 1000);
+    await publish(1, T0);
+    const holder = createGlobalConfHolder({ anchor: anchorFor(source, key.verification), clock, timers: manualTimers().timers });
+    const before = requests;
+    const results = await Promise.all([holder.refreshNow(), holder.refreshNow(), holder.refreshNow()]);
+    expect(requests).toBe(before + 1);
+    expect(results.every((r) => r.configuration.document.version === 1)).toBe(true);
+  });
+
   it('refuses a tampered configuration and keeps the last good one', async () => {
     const clock = mutableClock(T0 + 1000);
     await publish(1, T0);

@@ -105,6 +105,16 @@ describe('OCSP service', () => {
     expect(peer.verifyPeer({ certificate: pki.signCert, response: stapled, issuer: pki.caCert }, 'server')).toBe(verdict); // cached
   });
 
+  it('fetches once for many concurrent staples of a cold certificate', async () => {
+    mode = 'good';
+    clock.set(T0 + 5000);
+    const ocsp = service();
+    const before = requests;
+    const all = await Promise.all(Array.from({ length: 20 }, () => ocsp.staple(pki.signCert)));
+    expect(requests).toBe(before + 1);
+    expect(new Set(all.map((r) => Buffer.from(r).toString('hex'))).size).toBe(1);
+  });
+
   it('keeps stapling the cached response while the responder is down and fresh, then fails closed', async () => {
     mode = 'good';
     clock.set(T0 + 10_000);
