@@ -11,3 +11,4 @@ export { createFileLocalSettings, type LocalSettings, type TimestampingServiceSe
 export { createFileAnchorStore, type AnchorStore } from './anchor-file.ts';
 export { createRateLimiter, type RateLimiter } from './rate-limit.ts';
 export { parseColonClientId, parseColonServiceId, parseColonSubject, formatColonId } from './ids.ts';
+export { createOperations, managementUrlFromAnchor, type Operations, type OperationsOptions, type OperationsOcsp, type OperationsGlobalConf } from './operations.ts';

@@ -83,8 +83,8 @@ export interface KeyManagerOptions {
   readonly path: string;
   readonly clock: Clock;
   readonly ocsp: CertificateStatusChecker;
-  /** This instance (certificates naming another instance are refused). */
-  readonly instance: string;
+  /** This instance (certificates naming another instance are refused); a getter when it is only known after initialisation. */
+  readonly instance: string | (() => string | undefined);
 }
 
 /** What a signing party needs (the `Signer` shape of `@tonle/pki`). */
@@ -164,7 +164,12 @@ function dnText(dn: DistinguishedName): string {
  * ```
  */
 export async function createKeyManager(options: KeyManagerOptions): Promise<KeyManager> {
-  const { token, path, clock, ocsp, instance } = options;
+  const { token, path, clock, ocsp } = options;
+  const currentInstance = (): string => {
+    const i = typeof options.instance === 'function' ? options.instance() : options.instance;
+    if (i === undefined || i.length === 0) throw new KeysError('TONLE_ERR_KEYS_INVALID_REQUEST', 'the instance is not known yet; initialise the server from a configuration anchor first');
+    return i;
+  };
   let state: KeysFile;
   try {
     const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
@@ -204,6 +209,7 @@ export async function createKeyManager(options: KeyManagerOptions): Promise<KeyM
     c.active && c.status !== 'DISABLED' && c.notBefore <= now && now <= c.notAfter && c.ocsp?.status === 'good';
   const checkMember = (m: MemberId | undefined): string => {
     if (m === undefined || m.type !== 'MEMBER') throw new KeysError('TONLE_ERR_KEYS_INVALID_REQUEST', 'a SIGN key needs memberId (the member whose signing key it is)');
+    const instance = currentInstance();
     if (m.instance !== instance) throw new KeysError('TONLE_ERR_KEYS_MEMBER_MISMATCH', `member ${formatClientId(m)} is not in this instance (${instance})`);
     return formatClientId(makeMemberId(m.instance, m.memberClass, m.memberCode));
   };
@@ -306,6 +312,7 @@ export async function createKeyManager(options: KeyManagerOptions): Promise<KeyM
           const csr = state.csrs.find((c) => c.keyId === k.id);
           const p = profileNamed(csr?.profile ?? 'ejbca');
           let named: string;
+          const instance = currentInstance();
           try {
             const m = p.memberIdFromCertificate(info, instance);
             named = formatClientId(makeMemberId(m.instance, m.memberClass, m.memberCode));
