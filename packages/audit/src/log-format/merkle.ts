@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { merkleLeafHash, merkleNodeHash, verifyInclusion, type InclusionClaim, type MerkleHash } from '@tonle/protocol';
+import { merkleLeafHash, merkleNodeHash, verifyConsistency, verifyInclusion, type ConsistencyClaim, type InclusionClaim, type MerkleHash } from '@tonle/protocol';
 import { AuditError } from '../errors.ts';
 
 const sha256: MerkleHash = (data) => createHash('sha256').update(data).digest();
@@ -12,6 +12,11 @@ export function leafHash(data: Uint8Array): Uint8Array {
 /** RFC 9162 §2.1.1 interior node hash with SHA-256. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   return merkleNodeHash(sha256, left, right);
+}
+
+/** Checks a consistency proof between two roots with SHA-256 (protocol's `verifyConsistency`). */
+export function verifyLogConsistency(claim: ConsistencyClaim): boolean {
+  return verifyConsistency(sha256, claim);
 }
 
 /** Checks an inclusion proof against a root with SHA-256 (protocol's `verifyInclusion`). */
@@ -140,6 +145,23 @@ export class MerkleRange {
     };
     walk(index, 0, treeSize);
     return path;
+  }
+
+  /**
+   * RFC 9162 §2.1.4.1 consistency proof from tree size `oldSize` to `newSize` (both at or after the
+   * frontier base; `oldSize` > 0).
+   */
+  consistencyProof(oldSize: number, newSize: number): Uint8Array[] {
+    if (!Number.isSafeInteger(oldSize) || oldSize <= 0 || oldSize > newSize || newSize > this.end || oldSize < this.#start) {
+      throw new AuditError('TONLE_ERR_AUDIT_MERKLE_RANGE', `cannot prove consistency from ${oldSize} to ${newSize} with leaves [${this.#start}, ${this.end})`);
+    }
+    const sub = (m: number, a: number, b: number, complete: boolean): Uint8Array[] => {
+      if (m === b - a) return complete ? [] : [this.#hash(a, b)];
+      const k = largestPowerOfTwoBelow(b - a);
+      if (m <= k) return [...sub(m, a, a + k, complete), this.#hash(a + k, b)];
+      return [...sub(m - k, a + k, b, false), this.#hash(a, a + k)];
+    };
+    return oldSize === newSize ? [] : sub(oldSize, 0, newSize, true);
   }
 
   #check(index: number, treeSize: number): void {

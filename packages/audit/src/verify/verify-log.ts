@@ -16,6 +16,8 @@ import {
   type HeaderEntry,
   type MaterialEntry,
   type MessageEntry,
+  MerkleRange,
+  verifyLogConsistency,
   type MerkleFrontier,
 } from '../log-format/index.ts';
 import { checkJws, checkTimestampToken, type TrustAnchors } from '../trust/index.ts';
@@ -129,6 +131,7 @@ export async function verifyLog(path: string, options: VerifyLogOptions): Promis
   let messages = 0;
   let timestamps = 0;
   let incompleteTailBytes = 0;
+  let previousHead: { treeSize: number; root: Uint8Array } | undefined;
   const checkpoints = new Map<number, { jws: string; payload: CheckpointPayload; file: string; offset: number }>();
   const stamped = new Set<number>();
 
@@ -255,10 +258,19 @@ export async function verifyLog(path: string, options: VerifyLogOptions): Promis
           return report({ code: 'CHECKPOINT_ROOT', ...at, recordIndex: b.size + pending.length, message: `checkpoint covers ${payload.treeSize} records but only records up to ${b.size + pending.length - 1} precede it (record ${b.size + pending.length} is missing)` });
         }
         const next = b.clone();
-        for (const leaf of pending.slice(0, grow)) next.push(leaf.hash);
+        const added = pending.slice(0, grow);
+        for (const leaf of added) next.push(leaf.hash);
         if (Buffer.from(next.root()).toString('hex') !== payload.rootHash) {
           return report({ code: 'CHECKPOINT_ROOT', ...at, recordIndex: b.size, message: `root of records 0..${payload.treeSize - 1} does not match checkpoint ${payload.seq} (records ${b.size}..${payload.treeSize - 1} or the checkpoint were altered)` });
         }
+        // RFC 9162 §2.1.4: the previous signed tree head is a prefix of this one (checked with a consistency
+        // proof, as a party holding only the two checkpoints would).
+        if (previousHead !== undefined && previousHead.treeSize > 0) {
+          const proof = new MerkleRange(b, added.map((l) => l.hash)).consistencyProof(previousHead.treeSize, payload.treeSize);
+          const consistent = verifyLogConsistency({ oldSize: previousHead.treeSize, newSize: payload.treeSize, oldRoot: previousHead.root, newRoot: Buffer.from(payload.rootHash, 'hex'), proof });
+          if (!consistent) return report({ code: 'CHECKPOINT_ROOT', ...at, message: `checkpoint ${payload.seq} is not consistent with the previous checkpoint` });
+        }
+        previousHead = { treeSize: payload.treeSize, root: Buffer.from(payload.rootHash, 'hex') };
         const sig = checkJws(jws as string, options.anchors, payload.time);
         if (!sig.ok) return report({ code: 'CHECKPOINT_SIGNATURE', ...at, message: `checkpoint ${payload.seq}: ${sig.reason}` });
         base = next;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { inclusionProof, merkleLeafHash, merkleRoot } from '@tonle/protocol';
+import { consistencyProof, inclusionProof, merkleLeafHash, merkleRoot } from '@tonle/protocol';
 import {
   FrameType,
   MerkleFrontier,
@@ -18,6 +18,7 @@ import {
   parseEvidenceBundle,
   sealArchive,
   verifyLeafInclusion,
+  verifyLogConsistency,
 } from '@tonle/audit';
 
 const sha256 = (d: Uint8Array): Uint8Array => createHash('sha256').update(d).digest();
@@ -85,6 +86,21 @@ describe('Merkle frontier and ranges', () => {
         expect(proof.map((p) => Buffer.from(p).toString('hex'))).toEqual(inclusionProof(sha256, leaves.slice(0, size), index).map((p) => Buffer.from(p).toString('hex')));
         expect(verifyLeafInclusion({ leafHash: leaves[index]!, index, treeSize: size, proof, root: range.root(size) })).toBe(true);
         expect(Buffer.from(range.root(size))).toEqual(Buffer.from(merkleRoot(sha256, leaves.slice(0, size))));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('consistency proofs from a frontier base equal protocol consistencyProof and verify', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 80 }).chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 0, max: n }))).chain(([n, base]) => fc.tuple(fc.constant(n), fc.constant(base), fc.integer({ min: Math.max(base, 1), max: n }))), ([n, base, m]) => {
+        const leaves = Array.from({ length: n }, (_, i) => merkleLeafHash(sha256, Buffer.from(`c${i}`)));
+        const f = new MerkleFrontier();
+        for (const l of leaves.slice(0, base)) f.push(l);
+        const range = new MerkleRange(f, leaves.slice(base));
+        const proof = range.consistencyProof(m, n);
+        expect(proof.map((p) => Buffer.from(p).toString('hex'))).toEqual(consistencyProof(sha256, leaves, m).map((p) => Buffer.from(p).toString('hex')));
+        expect(verifyLogConsistency({ oldSize: m, newSize: n, oldRoot: merkleRoot(sha256, leaves.slice(0, m)), newRoot: merkleRoot(sha256, leaves), proof })).toBe(true);
       }),
       { numRuns: 200 },
     );

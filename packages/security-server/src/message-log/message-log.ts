@@ -165,6 +165,7 @@ class FileMessageLog implements MessageLog {
   #stamping: Promise<void> | undefined;
   #rotationRequested = false;
   #timer: NodeJS.Timeout | undefined;
+  #ticking: Promise<void> | undefined;
   #closed = false;
 
   constructor(deps: MessageLogDeps) {
@@ -250,7 +251,9 @@ class FileMessageLog implements MessageLog {
       this.#segment = { ...last, handle };
     }
     if (this.#intervalMs > 0) {
-      this.#timer = setInterval(() => void this.#tick(), this.#intervalMs);
+      this.#timer = setInterval(() => {
+        this.#ticking ??= this.#tick().finally(() => (this.#ticking = undefined));
+      }, this.#intervalMs);
       this.#timer.unref();
     }
   }
@@ -424,6 +427,12 @@ class FileMessageLog implements MessageLog {
 
   /** Seals the live segment with a checkpoint over all its leaves and starts the next one. */
   async #rotate(): Promise<void> {
+    // Nothing to seal (e.g. a second request queued behind one that just rotated): creating the "next"
+    // segment would reuse this one's name and replace it.
+    if (this.#frontier.size === this.#segment!.firstIndex) {
+      this.#rotationRequested = false;
+      return;
+    }
     let release!: () => void;
     this.#gate = new Promise<void>((r) => (release = r));
     try {
@@ -489,13 +498,6 @@ class FileMessageLog implements MessageLog {
     await this.#stampPending();
   }
 
-  /** Seals the live segment now (a checkpoint over all of it) and starts a new one. */
-  async rotate(): Promise<void> {
-    this.#assertOpen();
-    await this.#exclusive(() => this.#rotate());
-    await this.#stampPending();
-  }
-
   status(): MessageLogStatus {
     const oldest = this.#pending.values().next().value;
     return {
@@ -516,6 +518,7 @@ class FileMessageLog implements MessageLog {
   async close(): Promise<void> {
     if (this.#closed) return;
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    await this.#ticking;
     try {
       if (this.#broken === undefined) {
         await this.#exclusive(() => this.#makeCheckpoint(false));
