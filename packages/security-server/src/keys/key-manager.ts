@@ -13,7 +13,7 @@ import {
 } from '@tonle/pki';
 import { formatClientId, memberId as makeMemberId, parseClientId, type Clock, type MemberId, type SecurityServerId } from '@tonle/protocol';
 import { writeFileAtomic } from '../server-conf/index.ts';
-import type { SoftwareToken, TokenKeyInfo, TokenKeySpec, TokenSignatureAlgorithm } from '../token/index.ts';
+import { TokenError, type SoftwareToken, type TokenKeyInfo, type TokenKeySpec, type TokenSignatureAlgorithm } from '../token/index.ts';
 import { KeysError } from './errors.ts';
 
 export type KeyUsage = 'SIGN' | 'AUTH';
@@ -248,12 +248,17 @@ export async function createKeyManager(options: KeyManagerOptions): Promise<KeyM
             throw new KeysError('TONLE_ERR_KEYS_LAST_ACTIVE_KEY', `key ${id} holds the last active ${k.usage} certificate${c.memberId ? ` of ${c.memberId}` : ''}; activate another one first`);
           }
         }
-        await token.deleteKey(id);
+        if (!token.status().loggedIn) throw new TokenError('TONLE_ERR_TOKEN_LOGGED_OUT', 'log the token in before deleting keys');
+        // Forget the key here first: a crash in between leaves an unused key on the token, never a
+        // certificate that points at a key that is gone.
         await save({
           ...state,
           keys: state.keys.filter((x) => x.id !== id),
           csrs: state.csrs.filter((x) => x.keyId !== id),
           certificates: state.certificates.filter((x) => x.keyId !== id),
+        });
+        await token.deleteKey(id).catch((e: unknown) => {
+          if ((e as { code?: string }).code !== 'TONLE_ERR_TOKEN_KEY_NOT_FOUND') throw e;
         });
       });
     },

@@ -152,6 +152,10 @@ describe('key manager', () => {
     expect(await codeOf(keys.deleteKey(k1.id))).toBe('TONLE_ERR_KEYS_LAST_ACTIVE_KEY');
     await keys.activateCertificate(c2.hash);
     expect(keys.getCertificate(c2.hash)).toMatchObject({ status: 'SAVED', active: true });
+    token.logout();
+    expect(await codeOf(keys.deleteKey(k1.id))).toBe('TONLE_ERR_TOKEN_LOGGED_OUT');
+    expect(keys.listKeys()).toHaveLength(2);
+    await token.login(PIN);
     await keys.deleteKey(k1.id);
     expect(keys.listKeys().map((k) => k.id)).toEqual([k2.id]);
     expect(token.listKeys().map((k) => k.id)).toEqual([k2.id]);
