@@ -155,7 +155,9 @@ export const ROUTES: readonly RouteDef[] = [
       const anchor = await s.anchor.install(body['anchor'] as string);
       const owner = memberId(anchor.instanceIdentifier, body['ownerMemberClass'] as string, body['ownerMemberCode'] as string);
       const id = securityServerId(owner.instance, owner.memberClass, owner.memberCode, body['serverCode'] as string);
-      if (!s.token.status().initialized) await s.token.initialize(body['pin'] as string);
+      // A token kept from before (restored directory) is not re-keyed: its PIN is checked by logging in.
+      if (s.token.status().initialized) await s.token.login(body['pin'] as string);
+      else await s.token.initialize(body['pin'] as string);
       await s.serverConf.initialize({ owner, serverCode: id.serverCode });
       await s.afterInitialization?.();
       return ok({ serverId: formatSecurityServerId(id).split('/').join(':'), instance: anchor.instanceIdentifier }, 201);

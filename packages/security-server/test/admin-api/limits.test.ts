@@ -72,6 +72,19 @@ describe('admin API limits and contract', () => {
     expect((await fx.app.inject({ method: 'GET', url: '/api/v1/keys', headers: auth(key) })).statusCode).toBe(401);
   });
 
+  it('initialisation over an existing token checks its PIN instead of re-keying it', async () => {
+    fx = await createAdminFixture();
+    const h = auth(fx.keysByRole.XROAD_SYSTEM_ADMINISTRATOR);
+    await fx.services.token.initialize('kept-token-pin');
+    const { anchorText } = await import('./fixture.ts');
+    const body = { anchor: anchorText('EE'), ownerMemberClass: 'GOV', ownerMemberCode: '1234', serverCode: 'ss1' };
+    const wrong = await fx.app.inject({ method: 'POST', url: '/api/v1/initialization', headers: h, payload: { ...body, pin: 'another-pin' } });
+    expect(wrong.json()).toMatchObject({ code: 'TONLE_ERR_TOKEN_WRONG_PIN' });
+    const ok = await fx.app.inject({ method: 'POST', url: '/api/v1/initialization', headers: h, payload: { ...body, pin: 'kept-token-pin' } });
+    expect(ok.statusCode).toBe(201);
+    expect(fx.services.token.status().loggedIn).toBe(true);
+  });
+
   it('answers a locked token with 423 and Retry-After', async () => {
     fx = await createAdminFixture();
     const h = auth(fx.keysByRole.ALL);
