@@ -4,7 +4,7 @@
  */
 import { systemClock } from '@tonle/protocol';
 import { ConfigError, loadConfig } from './config/index.ts';
-import { startFromConfig } from './app/from-config.ts';
+import { startFromConfig } from './app/index.ts';
 import { createLogger } from './logging/index.ts';
 
 export interface RunSecurityServerOptions {

@@ -1,5 +1,5 @@
 import type { GlobalConfView } from '../global-conf/index.ts';
-import type { ExchangeConfView, ExchangeGlobalConf } from './services.ts';
+import type { ExchangeConfView, ExchangeGlobalConf } from '../proxy-services/index.ts';
 
 /** The narrow read model the proxies use, over the global-conf module's view of one configuration. */
 export function exchangeConfView(view: GlobalConfView): ExchangeConfView {

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildClientProxy } from '../client-proxy/index.ts';
 import { buildServerProxy, createProviderClient, type ServerProxyTls } from '../server-proxy/index.ts';
 import { createPeerTransport } from '../transport/index.ts';
-import type { ExchangeServices } from './services.ts';
+import type { ExchangeServices } from '../proxy-services/index.ts';
 
 export interface SecurityServerInput extends Omit<ExchangeServices, 'peers' | 'provider'> {
   /** This server's authentication certificate and key (PEM), used both to serve and to call peers. */

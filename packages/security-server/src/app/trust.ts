@@ -3,7 +3,7 @@ import { certificateProfileByName, validateCertificatePath, type ValidatedPath }
 import { GatewayFault } from '@tonle/protocol';
 import type { OcspService, OcspVerdict } from '../ocsp/index.ts';
 import type { MemberId } from '@tonle/protocol';
-import { TrustError, type ApprovedCa, type ExchangeConfView, type SignerTrust } from './services.ts';
+import { TrustError, type ApprovedCa, type ExchangeConfView, type SignerTrust } from '../proxy-services/index.ts';
 
 export interface SignerTrustDeps {
   /** The configuration in force (throws the side's OutdatedGlobalConf fault when expired). */

@@ -20,7 +20,7 @@ import {
   type ServiceId,
 } from '@tonle/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { TrustError, type ExchangeServices, type PeerResponse } from '../app/services.ts';
+import { TrustError, type ExchangeServices, type PeerResponse } from '../proxy-services/index.ts';
 import { asFault, fault, rememberExchange, replyFault, replyRefusal } from '../errors/index.ts';
 import {
   TRANSPORT_CONTENT_TYPE,

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
-import type { ProviderClient } from '../app/services.ts';
+import type { ProviderClient } from '../proxy-services/index.ts';
 
 /** The provider could not be reached (`connect`), was too slow (`timeout`) or broke the exchange (`failed`). */
 export class ProviderError extends Error {

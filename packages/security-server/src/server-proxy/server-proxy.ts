@@ -17,7 +17,7 @@ import {
   type ServiceId,
 } from '@tonle/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { TrustError, type ExchangeServices } from '../app/services.ts';
+import { TrustError, type ExchangeServices } from '../proxy-services/index.ts';
 import { RESPONSE_XROAD_HEADERS, firstHeader, withoutHeaders } from '../client-proxy/index.ts';
 import { asFault, fault, rememberExchange, replyFault, replyRefusal } from '../errors/index.ts';
 import { ProviderError } from './provider-client.ts';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Agent, Pool, buildConnector, errors as undiciErrors, type Dispatcher } from 'undici';
-import type { PeerResponse, PeerServer, PeerTransport } from '../app/services.ts';
+import type { PeerResponse, PeerServer, PeerTransport } from '../proxy-services/index.ts';
 import { TRANSPORT_CONTENT_TYPE, TRANSPORT_PATH } from './envelope.ts';
 
 /** A peer could not be reached (`connect`), did not answer in time (`timeout`) or is not who the configuration says (`tls`). */
