@@ -179,9 +179,21 @@ export async function createOperations(options: OperationsOptions): Promise<Oper
       timestamping: () => settings.timestampingServices().map((t) => ({ name: t.name, ok: timestampingStatus() === 'ok' })),
     },
   });
+  const usable = (probe: () => unknown): boolean => {
+    try {
+      probe();
+      return true;
+    } catch {
+      return false;
+    }
+  };
   const health = createHealth({
     globalConf: globalConfStatus,
     token: () => token.status(),
+    credentials: () => {
+      const owner = serverConf.current().state.owner;
+      return { signing: usable(() => keys.signerFor(owner)), authentication: usable(() => keys.authCredentials()) };
+    },
     ...(options.messageLog === undefined
       ? {}
       : { messageLog: () => options.messageLog?.()?.status() ?? { treeSize: 0, durableSize: 0, checkpoints: 0, pendingCheckpoints: 0, oldestPendingSince: undefined, lastTimestampAt: undefined, refusing: false } }),

@@ -23,6 +23,11 @@ export interface HealthSources {
   readonly messageLog?: () => MessageLogStatus;
   /** The message-log directory: readiness writes, fsyncs and removes a probe file there. */
   readonly logDirectory?: string;
+  /**
+   * Whether the owner's signing key (active, good certificate) and the registered authentication
+   * certificate are usable; the exchange cannot work without both.
+   */
+  readonly credentials?: () => { readonly signing: boolean; readonly authentication: boolean };
   /** Further checks (e.g. Redis ping in cluster mode): true = ok; a throw counts as failed. */
   readonly extra?: Readonly<Record<string, () => boolean | Promise<boolean>>>;
 }
@@ -74,6 +79,16 @@ export function createHealth(sources: HealthSources): Health {
       if (sources.token) {
         const st = sources.token();
         add('token', st.initialized && st.loggedIn, st.initialized ? 'TOKEN_LOGGED_OUT' : 'TOKEN_NOT_INITIALIZED');
+      }
+      if (sources.credentials) {
+        let c = { signing: false, authentication: false };
+        try {
+          c = sources.credentials();
+        } catch {
+          // a failing probe counts as unusable credentials
+        }
+        add('signing-key', c.signing, 'NO_SIGNING_CERTIFICATE');
+        add('authentication-certificate', c.authentication, 'NO_AUTH_CERTIFICATE');
       }
       if (sources.logDirectory !== undefined) add('message-log-writable', await probeWritable(sources.logDirectory), 'LOG_NOT_WRITABLE');
       if (sources.messageLog) add('timestamping', !sources.messageLog().refusing, 'TIMESTAMPING_REFUSED');

@@ -125,7 +125,10 @@ describe('createOperations: a new security server from the anchor to ready, over
     expect(ops.health).toBeDefined();
     expect((await api('PUT', '/tokens/0/login', { pin: 'ops-token-pin' })).status).toBe(204);
     ready = await fetch(`${monitoringUrl}/health/ready`);
-    expect(ready.status).toBe(200);
+    // Configuration valid and token logged in, but no usable signing key or registered auth certificate yet.
+    expect(ready.status).toBe(503);
+    const checks = ((await ready.json()) as { checks: { name: string; ok: boolean; reason?: string }[] }).checks;
+    expect(checks.filter((c) => !c.ok).map((c) => c.reason)).toEqual(['NO_SIGNING_CERTIFICATE', 'NO_AUTH_CERTIFICATE']);
 
     const sign = (await api('POST', '/keys', { usage: 'SIGN', spec: 'P-256', memberId: 'EE:GOV:1234' })).json;
     const authKey = (await api('POST', '/keys', { usage: 'AUTH', spec: 'P-256' })).json;

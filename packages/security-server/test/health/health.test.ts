@@ -82,6 +82,16 @@ describe('health and the monitoring listener', () => {
     }
   });
 
+  it('reports unusable signing and authentication credentials, and a throwing probe as unusable', async () => {
+    let creds = { signing: true, authentication: false };
+    const health = createHealth({ credentials: () => creds });
+    expect((await health.ready()).checks).toEqual([{ name: 'signing-key', ok: true }, { name: 'authentication-certificate', ok: false, reason: 'NO_AUTH_CERTIFICATE' }]);
+    creds = { signing: true, authentication: true };
+    expect((await health.ready()).ready).toBe(true);
+    const throwing = createHealth({ credentials: () => { throw new Error('not initialised'); } });
+    expect((await throwing.ready()).checks.map((c) => c.ok)).toEqual([false, false]);
+  });
+
   it('an extra check that throws counts as failed', async () => {
     const health = createHealth({ extra: { redis: () => { throw new Error('down'); }, other: async () => true } });
     const r = await health.ready();
