@@ -16,3 +16,24 @@ export * from './message-log/index.ts';
 export * from './global-conf/index.ts';
 export * from './ocsp/index.ts';
 export { runSecurityServer, type RunSecurityServerOptions } from './main.ts';
+export * from './token/index.ts';
+export * from './keys/index.ts';
+export {
+  RegistrationError,
+  buildPayload,
+  createRegistrationClient,
+  type RegistrationErrorCode,
+  type JwsKey,
+  type ManagementEnvelope,
+  type ManagementPayload,
+  type ManagementRequestType,
+  type ManagementFetch,
+  type RegistrationClient,
+  type RegistrationClientOptions,
+  type RegistrationView,
+  type SubmittedRequest,
+} from './registration/index.ts';
+export * from './admin-api/index.ts';
+export * from './metrics/index.ts';
+export * from './health/index.ts';
+export * from './opmonitoring/index.ts';

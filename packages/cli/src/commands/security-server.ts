@@ -1,5 +1,6 @@
 import { runSecurityServer } from '@tonle/security-server';
 import type { Command } from '../command.ts';
+import { runSecurityServerAdmin, securityServerAdminUsage } from './security-server-admin.ts';
 
 const usage = `Usage: tonle security-server start --config <file>
 
@@ -7,7 +8,9 @@ Starts a security server: the client proxy (X-Road REST r1 for information syste
 server proxy (Tonle transport v1, mutual TLS, for peer security servers).
 
 Settings come from the JSON file, then TONLE_* environment variables (e.g. TONLE_CLIENT_PROXY_PORT);
-every setting is listed in docs/security-server.md. Stop with Ctrl-C (SIGINT) or SIGTERM.`;
+every setting is listed in docs/security-server.md. Stop with Ctrl-C (SIGINT) or SIGTERM.
+
+${securityServerAdminUsage}`;
 
 /** `tonle security-server start --config <file>`. */
 export const securityServerCommand: Command = {
@@ -16,10 +19,8 @@ export const securityServerCommand: Command = {
   usage,
   async run(args, io) {
     const [sub, ...rest] = args;
-    if (sub !== 'start') {
-      io.err(`${usage}\n`);
-      return 2;
-    }
+    // Every other subcommand talks to a running server's admin API (operations helper's module).
+    if (sub !== 'start') return runSecurityServerAdmin(args, io);
     let configFile: string | undefined;
     for (let i = 0; i < rest.length; i++) {
       const arg = rest[i];
