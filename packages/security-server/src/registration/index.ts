@@ -2,7 +2,6 @@
 export { RegistrationError, type RegistrationErrorCode } from './errors.ts';
 export {
   buildPayload,
-  signCompact,
   type JwsKey,
   type ManagementEnvelope,
   type ManagementPayload,

@@ -39,7 +39,7 @@ export interface JwsKey {
 const b64url = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64url');
 
 /** A compact JWS (RFC 7515 §7.1) over exactly `payload`, signed with node:crypto through the token. */
-export async function signCompact(payload: Uint8Array, key: JwsKey, extraHeader: Record<string, unknown> = {}): Promise<string> {
+export async function signManagementJws(payload: Uint8Array, key: JwsKey, extraHeader: Record<string, unknown> = {}): Promise<string> {
   const header = b64url(JSON.stringify({ alg: key.algorithm, typ: 'tonle-management+jws', ...extraHeader }));
   const input = `${header}.${b64url(payload)}`;
   const signature = await key.sign(new TextEncoder().encode(input));

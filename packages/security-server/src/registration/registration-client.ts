@@ -3,7 +3,7 @@ import type { KeyManager } from '../keys/index.ts';
 import type { ServerConf } from '../server-conf/index.ts';
 import type { SoftwareToken } from '../token/index.ts';
 import { RegistrationError } from './errors.ts';
-import { buildPayload, signCompact, type ManagementEnvelope, type ManagementPayload, type ManagementRequestType } from './management-request.ts';
+import { buildPayload, signManagementJws, type ManagementEnvelope, type ManagementPayload, type ManagementRequestType } from './management-request.ts';
 
 /** The part of the global configuration registration states are derived from (structural subset of protocol's GlobalConfiguration). */
 export interface RegistrationView {
@@ -131,7 +131,7 @@ export function createRegistrationClient(options: RegistrationClientOptions): Re
     const signer = signerOf({ instance: payload.instance, memberClass: signingMember.memberClass, memberCode: signingMember.memberCode });
     const signCert = signer.certificateChain[0] as Uint8Array;
     const bytes = new TextEncoder().encode(JSON.stringify(payload));
-    const request = await signCompact(bytes, signer, { x5c: signer.certificateChain.map((c) => Buffer.from(c).toString('base64')) });
+    const request = await signManagementJws(bytes, signer, { x5c: signer.certificateChain.map((c) => Buffer.from(c).toString('base64')) });
     let ocsp: Uint8Array;
     try {
       ocsp = await options.ocspResponse(signCert);
@@ -142,7 +142,7 @@ export function createRegistrationClient(options: RegistrationClientOptions): Re
     if (opts.authKeyId === undefined) return envelope;
     const authKeyId = opts.authKeyId;
     const algorithm = token.defaultAlgorithm(authKeyId);
-    const authSignature = await signCompact(bytes, { algorithm, sign: (d) => token.sign(authKeyId, algorithm, d) });
+    const authSignature = await signManagementJws(bytes, { algorithm, sign: (d) => token.sign(authKeyId, algorithm, d) });
     return { ...envelope, authSignature };
   };
 
