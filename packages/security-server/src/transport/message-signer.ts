@@ -5,7 +5,9 @@ import type { BatchSignature, ToBeSigned } from '../signer/index.ts';
 /** Signs every message alone: the JWS payload is the descriptor itself (docs/protocol.md "Single signatures"). */
 export function createSingleMessageSigner(signer: BytesSigner): MessageSigner {
   return {
-    certificateChain: signer.certificateChain,
+    get certificateChain() {
+      return signer.certificateChain;
+    },
     async sign(descriptor) {
       return { jws: await signCompact(signer, descriptor) };
     },
@@ -24,11 +26,13 @@ export function createBatchingMessageSigner(input: {
   readonly signer: Pick<BytesSigner, 'algorithm' | 'certificateChain'>;
   readonly createBatchSigner: (toBeSigned: ToBeSigned) => { sign(leafData: Uint8Array): Promise<BatchShare> };
 }): MessageSigner {
-  const header = headerFor(input.signer);
-  const toBeSigned: ToBeSigned = (root, size, signedAt) => Buffer.from(signingInput(header, encodeBatchPayload(root, size, signedAt)), 'ascii');
+  // The header (x5c) is built per batch, so a signer whose certificate changes (renewal, token keys) just works.
+  const toBeSigned: ToBeSigned = (root, size, signedAt) => Buffer.from(signingInput(headerFor(input.signer), encodeBatchPayload(root, size, signedAt)), 'ascii');
   const batch = input.createBatchSigner(toBeSigned);
   return {
-    certificateChain: input.signer.certificateChain,
+    get certificateChain() {
+      return input.signer.certificateChain;
+    },
     async sign(descriptor) {
       const s = await batch.sign(descriptor);
       const jws = `${Buffer.from(s.signedBytes).toString('ascii')}.${b64url(s.signature)}`;
