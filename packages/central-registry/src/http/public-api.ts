@@ -23,7 +23,7 @@ const envelopeSchema = {
  */
 export function createPublicApi(options: { registry: Registry; logger?: FastifyBaseLogger | boolean; bodyLimit?: number }): FastifyInstance {
   const { registry } = options;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 256 * 1024, ajv: strictAjv, disableRequestLogging: true });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 256 * 1024, ajv: strictAjv });
   installErrorHandling(app);
 
   app.get(GLOBAL_CONF_PATH, async (request, reply) => {
