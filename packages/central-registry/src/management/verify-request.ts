@@ -18,33 +18,14 @@ import {
   verifyOcspResponse,
   type CertificateInfo,
 } from '@tonle/pki';
-import type { ApprovedCaEntry, ClientRef, MemberRef } from '@tonle/protocol';
+import type { ApprovedCaEntry, ManagementRequestEnvelope, ManagementRequestPayload, ManagementRequestType, MemberRef } from '@tonle/protocol';
 import { RegistryError } from '../errors/index.ts';
-import type { AuthCertRecord, ManagementRequestType, RegistryState, ServerRef } from '../state/index.ts';
+import type { AuthCertRecord, RegistryState } from '../state/index.ts';
 
-/** What a submitter sends to the public management endpoint. */
-export interface ManagementEnvelope {
-  readonly request: string;
-  readonly ocspResponse: string;
-  readonly authSignature?: string;
-}
-
+/** What a submitter sends to the public management endpoint (built by `signManagementRequest`). */
+export type ManagementEnvelope = ManagementRequestEnvelope;
 /** The signed payload of a management request. */
-export interface ManagementPayload {
-  readonly type: ManagementRequestType;
-  readonly requestId: string;
-  /** ISO 8601 UTC, signed, checked against the registry clock (replay window). */
-  readonly createdAt: string;
-  readonly instance: string;
-  readonly server: ServerRef;
-  readonly address?: string;
-  /** authCertReg: base64 DER of the new authentication certificate. */
-  readonly authCertificate?: string;
-  /** authCertDeletion: SHA-256 hex of the certificate to remove. */
-  readonly authCertHash?: string;
-  readonly client?: ClientRef;
-  readonly message?: string;
-}
+export type ManagementPayload = ManagementRequestPayload;
 
 /** A request whose signatures, certificates and OCSP response were checked. */
 export interface VerifiedManagementRequest {

@@ -4,6 +4,7 @@ import type {
   ClientRef,
   GlobalConfAlgorithm,
   MemberClassEntry,
+  ManagementRequestType,
   MemberRef,
   PublicJwk,
 } from '@tonle/protocol';
@@ -44,15 +45,7 @@ export interface GlobalGroupRecord {
   readonly members: readonly ClientRef[];
 }
 
-/** The management services of PR-MSERV (xroad-digest §4.7) that Tonle implements. */
-export type ManagementRequestType =
-  | 'authCertReg'
-  | 'clientReg'
-  | 'clientDeletion'
-  | 'authCertDeletion'
-  | 'addressChange'
-  | 'maintenanceModeEnable'
-  | 'maintenanceModeDisable';
+export type { ManagementRequestType } from '@tonle/protocol';
 
 export type ManagementRequestStatus = 'pending' | 'approved' | 'rejected' | 'revoked';
 
