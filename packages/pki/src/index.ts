@@ -68,3 +68,21 @@ export {
   type OcspVerification,
   type VerifyOcspResponseOptions,
 } from './ocsp/index.ts';
+export {
+  buildTimeStampRequest,
+  parseTimeStampRequest,
+  buildTimeStampResponse,
+  buildTimeStampRejection,
+  parseTimeStampResponse,
+  verifyTimeStampToken,
+  TSP_FAILURE_BITS,
+  type BuildTimeStampRequestOptions,
+  type BuiltTimeStampRequest,
+  type ParsedTimeStampRequest,
+  type TimeStampFailureInfo,
+  type TimeStampStatus,
+  type BuildTimeStampResponseOptions,
+  type ParsedTimeStampResponse,
+  type VerifyTimeStampTokenOptions,
+  type TimeStampVerification,
+} from './timestamp/index.ts';

@@ -17,3 +17,40 @@ export {
 } from './storage/index.ts';
 export { loadCaConfig, loadOcspConfig, loadTsaConfig, type CaConfig, type ConfigSources, type OcspConfig, type TsaConfig } from './config/index.ts';
 export { apiKeyFromAuthorization, apiKeyMatches } from './auth/index.ts';
+export {
+  createCaServer,
+  createCertificationAuthority,
+  describeOwner,
+  expectedSubject,
+  ownerFromRequest,
+  type AuthoritySettings,
+  type CertificateOwner,
+  type CertificationAuthority,
+  type MemberRef,
+  type ServerRef,
+} from './ca/index.ts';
+export { createOcspResponder, createOcspServer, type OcspAnswer, type OcspResponder, type ResponderIdentity } from './ocsp/index.ts';
+export { createTimeStampAuthority, createTsaServer, type TimeStampAuthority, type TimeStampFailure, type TsaIdentity } from './tsa/index.ts';
+export {
+  initTrustState,
+  loadServiceIdentity,
+  readSecretFile,
+  readServiceCertificate,
+  readTrustMetadata,
+  stateLayout,
+  type InitializedTrustState,
+  type InitTrustStateOptions,
+  type ServiceIdentity,
+  type ServiceName,
+  type TrustMetadata,
+} from './state/index.ts';
+export {
+  startCertificationAuthority,
+  startOcspResponder,
+  startTimeStampAuthority,
+  startTrustServices,
+  type RunningService,
+  type RunningTrustServices,
+  type StartTrustServicesOptions,
+} from './start/index.ts';
+export { createTrustLogger, redactedPaths } from './logging/index.ts';

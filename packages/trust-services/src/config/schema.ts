@@ -69,7 +69,7 @@ export function loadWithSchema<T>(name: string, prefix: string, schema: Schema, 
     else result[field] = checked.value;
   }
   if (violations.length > 0) {
-    throw new TrustServiceError('CONFIG_INVALID', `Invalid ${name} configuration:\n  - ${violations.join('\n  - ')}`, { violations });
+    throw new TrustServiceError('TONLE_ERR_TRUST_CONFIG_INVALID', `Invalid ${name} configuration:\n  - ${violations.join('\n  - ')}`, { violations });
   }
   return Object.freeze(result) as T;
 }

@@ -15,7 +15,7 @@ export function createBinaryServer(options: {
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: options.bodyLimit,
-    maxParamLength: options.maxParamLength ?? 100,
+    routerOptions: { maxParamLength: options.maxParamLength ?? 100 },
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(options.contentType, { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) => {

@@ -1,22 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { REVOCATION_REASONS, type RevocationReason } from '@tonle/pki';
 import { TrustServiceError } from '../errors/index.ts';
 import { createFileAtomic, writeFileAtomic } from './atomic-file.ts';
 
-/** RFC 5280 §5.3.1 reason codes a revocation can carry (the names `openssl ocsp` prints). */
-export const revocationReasons = [
-  'unspecified',
-  'keyCompromise',
-  'cACompromise',
-  'affiliationChanged',
-  'superseded',
-  'cessationOfOperation',
-  'certificateHold',
-  'removeFromCRL',
-  'privilegeWithdrawn',
-  'aACompromise',
-] as const;
-export type RevocationReason = (typeof revocationReasons)[number];
+/** RFC 5280 §5.3.1 reason names a revocation can carry (the names `openssl ocsp` prints). */
+export const revocationReasons: readonly RevocationReason[] = REVOCATION_REASONS.filter((r): r is RevocationReason => r !== undefined);
+export type { RevocationReason };
 
 /** The two certificate kinds of X-Road: a member's signing certificate, a security server's TLS one. */
 export type CertificateProfileKind = 'sign' | 'auth';
@@ -91,7 +81,7 @@ export function createFileCertificateStore(options: { dir: string }): Certificat
       text = await readFile(path, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new TrustServiceError('STATE_CORRUPT', `Cannot read certificate record ${path}; check permissions.`, { cause: e });
+      throw new TrustServiceError('TONLE_ERR_TRUST_STATE_CORRUPT', `Cannot read certificate record ${path}; check permissions.`, { cause: e });
     }
     return decode(text, path);
   };
@@ -102,7 +92,7 @@ export function createFileCertificateStore(options: { dir: string }): Certificat
         await createFileAtomic(pathOf(record.serialNumber), encode(record));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-          throw new TrustServiceError('STATE_CORRUPT', `Serial number ${record.serialNumber} was already issued; serials must never repeat.`);
+          throw new TrustServiceError('TONLE_ERR_TRUST_STATE_CORRUPT', `Serial number ${record.serialNumber} was already issued; serials must never repeat.`);
         }
         throw e;
       }
@@ -130,9 +120,9 @@ export function createFileCertificateStore(options: { dir: string }): Certificat
       return exclusive(async () => {
         const path = pathOf(serialNumber);
         const current = await read(path);
-        if (current === undefined) throw new TrustServiceError('CERT_NOT_FOUND', `No certificate with serial ${serialNumber} was issued by this CA.`);
+        if (current === undefined) throw new TrustServiceError('TONLE_ERR_TRUST_CERT_NOT_FOUND', `No certificate with serial ${serialNumber} was issued by this CA.`);
         if (current.revocation !== undefined) {
-          throw new TrustServiceError('CERT_ALREADY_REVOKED', `Certificate ${serialNumber} was already revoked; revocation cannot be changed.`);
+          throw new TrustServiceError('TONLE_ERR_TRUST_CERT_ALREADY_REVOKED', `Certificate ${serialNumber} was already revoked; revocation cannot be changed.`);
         }
         const updated: IssuedCertificate = { ...current, revocation: { time: revocation.time, reason: revocation.reason } };
         await writeFileAtomic(path, encode(updated));
@@ -149,7 +139,7 @@ function encode(record: IssuedCertificate): string {
 
 function decode(text: string, path: string): IssuedCertificate {
   const corrupt = (why: string): TrustServiceError =>
-    new TrustServiceError('STATE_CORRUPT', `Certificate record ${path} is corrupt (${why}); restore it from a backup.`);
+    new TrustServiceError('TONLE_ERR_TRUST_STATE_CORRUPT', `Certificate record ${path} is corrupt (${why}); restore it from a backup.`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);

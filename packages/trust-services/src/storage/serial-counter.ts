@@ -25,11 +25,11 @@ export function createFileSerialCounter(options: { path: string }): SerialCounte
       text = await readFile(path, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0n;
-      throw new TrustServiceError('STATE_CORRUPT', `Cannot read the serial counter ${path}; check permissions.`, { cause: e });
+      throw new TrustServiceError('TONLE_ERR_TRUST_STATE_CORRUPT', `Cannot read the serial counter ${path}; check permissions.`, { cause: e });
     }
     const trimmed = text.trim();
     if (!/^[0-9]{1,40}$/.test(trimmed)) {
-      throw new TrustServiceError('STATE_CORRUPT', `Serial counter ${path} does not hold a decimal number; restore it (never lower it).`);
+      throw new TrustServiceError('TONLE_ERR_TRUST_STATE_CORRUPT', `Serial counter ${path} does not hold a decimal number; restore it (never lower it).`);
     }
     return BigInt(trimmed);
   };
