@@ -1,7 +1,7 @@
-import type { Clock, ConfigurationAnchor } from '@tonle/protocol';
+import { GlobalConfError, validateGlobalConfiguration, type Clock, type ConfigurationAnchor } from '@tonle/protocol';
 import type { AuditLog } from '../audit-log/index.ts';
 import { RegistryError } from '../errors/index.ts';
-import { signConfiguration } from '../publisher/index.ts';
+import { buildGlobalConfiguration, signConfiguration } from '../publisher/index.ts';
 import { generateSigningKey } from '../signing-keys/index.ts';
 import { generateApiKey } from '../api-keys/index.ts';
 import { parseState, serializeState, type RegistryState, type RegistrySettings } from '../state/index.ts';
@@ -27,6 +27,26 @@ export interface RegistryOptions {
   readonly audit: AuditLog;
   /** Re-sign at least this often even when nothing changed (xroad-digest §4.6: 60 s). */
   readonly regenerateIntervalMs?: number;
+  /** Where failures of background publication are reported (a pino logger fits). */
+  readonly log?: { warn(details: object, message: string): void };
+}
+
+/**
+ * Refuses a state whose configuration clients would reject, so no change can ever stop publication
+ * (the document's strict schema is the last word on what may be stored).
+ */
+function checkPublishable(state: RegistryState, now: number): void {
+  try {
+    validateGlobalConfiguration(JSON.parse(JSON.stringify(buildGlobalConfiguration(state, { version: 1, now }))));
+  } catch (error) {
+    if (error instanceof GlobalConfError) {
+      throw new RegistryError('TONLE_ERR_REGISTRY_VALIDATION', 'The change would make the global configuration invalid; see details.', {
+        details: error.issues.map((i) => `${i.path}: ${i.message}`),
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
 
 /** The central registry's service object: state changes, publication, anchor. Shared by every listener. */
@@ -130,6 +150,7 @@ export function createRegistry(options: RegistryOptions): Registry {
         for (let attempt = 0; attempt < 50 && next === undefined; attempt += 1) {
           const { revision, state } = await read();
           const candidate = change(state);
+          checkPublishable(candidate, clock.now());
           if (await store.writeState(revision, serializeState(candidate))) next = candidate;
         }
         if (next === undefined) throw new RegistryError('TONLE_ERR_REGISTRY_CONFLICT', 'Too many concurrent changes; retry the request.');
@@ -140,7 +161,7 @@ export function createRegistry(options: RegistryOptions): Registry {
       }
       await audit.append({ ...entry, outcome: 'ok' });
       // The change is durable; if publishing fails now, the periodic re-signing publishes it.
-      await registry.publish().catch(() => undefined);
+      await registry.publish().catch((error: unknown) => options.log?.warn({ code: (error as { code?: string }).code }, 'publishing the configuration failed; will retry'));
       return next;
     },
 
@@ -170,7 +191,10 @@ export function createRegistry(options: RegistryOptions): Registry {
     start() {
       if (timer !== undefined) return;
       // Re-sign well before expiry even if one tick fails (the validity is ten intervals by default).
-      timer = setInterval(() => void registry.publish().catch(() => undefined), Math.max(1000, Math.floor(interval / 2)));
+      timer = setInterval(
+        () => void registry.publish().catch((error: unknown) => options.log?.warn({ code: (error as { code?: string }).code }, 'periodic configuration publication failed')),
+        Math.max(1000, Math.floor(interval / 2)),
+      );
       timer.unref();
     },
 

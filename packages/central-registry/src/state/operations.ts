@@ -100,6 +100,7 @@ export function addMember(state: RegistryState, input: { memberClass: string; me
       `Member class ${input.memberClass} is not defined; use one of ${state.memberClasses.map((c) => c.code).join(', ') || '(none)'} or add it first.`,
     );
   }
+  if (input.name.length === 0 || input.name.length > 255) throw new RegistryError('TONLE_ERR_REGISTRY_VALIDATION', 'A member name must have 1-255 characters.');
   if (findMember(state, input) !== undefined) throw new RegistryError('TONLE_ERR_REGISTRY_DUPLICATE', `Member ${describeClient(input)} already exists.`);
   const member: MemberRecord = { memberClass: input.memberClass, memberCode: input.memberCode, name: input.name, subsystems: [] };
   return { ...state, members: [...state.members, member] };
