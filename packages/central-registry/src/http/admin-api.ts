@@ -375,7 +375,7 @@ export const adminRoutes: readonly Route[] = [
     status: 201,
     async handler({ registry, actor, request }) {
       const alg = (request.body as { alg?: GlobalConfAlgorithm } | undefined)?.alg ?? 'ES256';
-      const key = generateSigningKey({ alg, now: registry.clock.now() });
+      const key = await generateSigningKey({ alg, now: registry.clock.now() });
       const next = await registry.change(actor, 'signing-key.announce', key.kid, (s) => announceSigningKey(s, key));
       return signingKeyViews(next).find((k) => k.kid === key.kid);
     },

@@ -96,7 +96,7 @@ export async function initializeRegistry(options: {
     globalGroups: [],
     settings: { ...DEFAULT_SETTINGS, ...options.settings, autoApprove: { ...DEFAULT_SETTINGS.autoApprove, ...options.settings?.autoApprove } },
     managementRequests: [],
-    signingKeys: [generateSigningKey({ now })],
+    signingKeys: [await generateSigningKey({ now })],
     apiKeys: [record],
   };
   // Validate what the configuration would contain before anything is stored.

@@ -1,20 +1,9 @@
-import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
+import { generateKeyPair, type KeySpec } from '@tonle/pki';
 import type { GlobalConfAlgorithm, PublicJwk } from '@tonle/protocol';
 import type { SigningKeyRecord } from '../state/index.ts';
 
-function pair(alg: GlobalConfAlgorithm): { publicKey: KeyObject; privateKey: KeyObject } {
-  switch (alg) {
-    case 'ES256':
-      return generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    case 'ES384':
-      return generateKeyPairSync('ec', { namedCurve: 'P-384' });
-    case 'EdDSA':
-      return generateKeyPairSync('ed25519');
-    case 'PS256':
-    case 'RS256':
-      return generateKeyPairSync('rsa', { modulusLength: 3072 });
-  }
-}
+const KEY_SPECS: Readonly<Record<GlobalConfAlgorithm, KeySpec>> = { ES256: 'P-256', ES384: 'P-384', EdDSA: 'Ed25519', PS256: 'RSA-3072', RS256: 'RSA-3072' };
 
 function publicJwk(key: KeyObject): PublicJwk {
   const jwk = key.export({ format: 'jwk' });
@@ -27,9 +16,9 @@ function publicJwk(key: KeyObject): PublicJwk {
  * A fresh configuration signing key (ES256 by default, architecture §4). The kid is the RFC 7638-style
  * SHA-256 thumbprint prefix of the public key, so it names the key, not a counter.
  */
-export function generateSigningKey(options: { alg?: GlobalConfAlgorithm; now: number }): SigningKeyRecord {
+export async function generateSigningKey(options: { alg?: GlobalConfAlgorithm; now: number }): Promise<SigningKeyRecord> {
   const alg = options.alg ?? 'ES256';
-  const { publicKey, privateKey } = pair(alg);
+  const { publicKey, privateKey } = await generateKeyPair(KEY_SPECS[alg]);
   const pub = publicJwk(publicKey);
   const kid = createHash('sha256').update(JSON.stringify(pub)).digest('base64url').slice(0, 22);
   return {
