@@ -66,6 +66,17 @@ describe('management requests', () => {
     const maintenance = await submit(await signedRequest(pki, ownerSign, { type: 'maintenanceModeEnable', server, message: 'upgrade' }));
     expect(maintenance.json()).toMatchObject({ status: 'approved' });
     expect((await latestConfiguration()).securityServers[0]!.maintenance).toEqual({ enabled: true, message: 'upgrade' });
+    expect((await submit(await signedRequest(pki, ownerSign, { type: 'maintenanceModeDisable', server }))).json()).toMatchObject({ status: 'approved' });
+    expect((await latestConfiguration()).securityServers[0]!.maintenance).toEqual({ enabled: false, message: '' });
+
+    // A client deletion takes effect at once; deleting it again is refused (nothing to delete).
+    const deletion = await submit(await signedRequest(pki, ownerSign, { type: 'clientDeletion', server, client }));
+    expect(deletion.json()).toMatchObject({ status: 'approved' });
+    expect((await latestConfiguration()).securityServers[0]!.clients).not.toContainEqual(client);
+    const again = await submit(await signedRequest(pki, ownerSign, { type: 'clientDeletion', server, client }));
+    expect([again.statusCode, again.json().code]).toEqual([404, 'TONLE_ERR_REGISTRY_NOT_FOUND']);
+    const back = await submit(await signedRequest(pki, ownerSign, { type: 'clientReg', server, client }));
+    expect((await approve(back.json().id)).statusCode).toBe(200);
   });
 
   it('accepts a client registration only when signed by the client member', async () => {
