@@ -18,7 +18,7 @@ export interface CertificateProfile {
   /** Subject of a member's signing certificate. */
   subjectFor(member: MemberId): DistinguishedName;
   /** Subject of a security server's authentication certificate. */
-  authSubjectFor(server: Omit<SecurityServerId, 'type'>): DistinguishedName;
+  authSubjectFor(server: Omit<SecurityServerId, 'type'> & { readonly type?: 'SERVER' }): DistinguishedName;
   /** The member a signing certificate identifies; `instance` is the verifier's own instance. */
   memberIdFromCertificate(certificate: Uint8Array | string | CertificateInfo, instance: string): MemberId;
 }
@@ -61,7 +61,7 @@ export const ejbcaProfile: CertificateProfile = Object.freeze({
       { type: 'CN', value: requireText(member.memberCode, 'memberCode') },
     ];
   },
-  authSubjectFor(server: Omit<SecurityServerId, 'type'>): DistinguishedName {
+  authSubjectFor(server: Omit<SecurityServerId, 'type'> & { readonly type?: 'SERVER' }): DistinguishedName {
     return [
       { type: 'C', value: requireText(server?.instance, 'instance') },
       { type: 'O', value: requireText(server.memberClass, 'memberClass') },
