@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { createClient } from '@tonle/client-sdk';
 
 /** Uploads a large document as a stream and streams the archived copy back, never holding it in memory. */
