@@ -49,7 +49,18 @@ import {
 import { IDEMPOTENT_METHODS, backoff, resolveRetry, retryDelay, type RetryInfo, type RetryOptions, type RetryPolicy } from './retry.ts';
 import { isConnectError, transportErrorFrom } from './transport.ts';
 
-/** TLS toward your security server (its HTTPS port, X-Road 8443), optionally with a client certificate. */
+/**
+ * TLS toward your security server (its HTTPS port, X-Road 8443), optionally with a client certificate.
+ *
+ * @example
+ * ```ts
+ * const client = createClient({
+ *   securityServer: 'https://ss.example.org:8443',
+ *   client: 'EE/GOV/70000002/benefits',
+ *   tls: { cert: readFileSync('is-cert.pem'), key: readFileSync('is-key.pem'), ca: readFileSync('ss-ca.pem') },
+ * });
+ * ```
+ */
 export interface ClientTlsOptions {
   /** Your information system's certificate (PEM), registered on the security server. */
   readonly cert?: string | Uint8Array;
@@ -63,7 +74,15 @@ export interface ClientTlsOptions {
   readonly servername?: string;
 }
 
-/** Options of {@link createClient}. */
+/**
+ * Options of {@link createClient}.
+ *
+ * @example
+ * ```ts
+ * const options: CreateClientOptions = { securityServer: 'http://localhost:8080', client: 'EE/GOV/70000002/benefits', timeoutMs: 10_000 };
+ * const client = createClient(options);
+ * ```
+ */
 export interface CreateClientOptions {
   /** Your own security server's client-facing URL, e.g. `http://ss.example.org:8080` or `https://...:8443`. */
   readonly securityServer: string | URL;
@@ -85,7 +104,15 @@ export interface CreateClientOptions {
   readonly connections?: number;
 }
 
-/** Per-call options shared by calls and metaservices. */
+/**
+ * Per-call options shared by calls and metaservices.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * await client.listClients({ signal: controller.signal, timeoutMs: 5_000, retry: false });
+ * ```
+ */
 export interface CallControl {
   /** Cancels the call (and its body stream). */
   readonly signal?: AbortSignal;
@@ -95,7 +122,15 @@ export interface CallControl {
   readonly retry?: RetryOptions | false;
 }
 
-/** Options of {@link XRoadClient.call}. */
+/**
+ * Options of {@link XRoadClient.call}.
+ *
+ * @example
+ * ```ts
+ * const options: CallOptions = { service: 'EE/GOV/70000001/population/persons', method: 'POST', path: '/v1/persons', json: { name: 'Mari' } };
+ * const res = await client.call(options);
+ * ```
+ */
 export interface CallOptions extends XRoadRequestOptions, CallControl {
   /** The service: `INSTANCE/CLASS/MEMBER/SUBSYSTEM/CODE` or a `ServiceId`. */
   readonly service: ServiceId | string;
@@ -113,7 +148,15 @@ export interface CallOptions extends XRoadRequestOptions, CallControl {
   readonly throwOnProviderError?: boolean;
 }
 
-/** The answer of {@link XRoadClient.getOpenAPI}. */
+/**
+ * The answer of {@link XRoadClient.getOpenAPI}.
+ *
+ * @example
+ * ```ts
+ * const { text, contentType } = await client.getOpenAPI('EE/GOV/70000001/population', 'persons');
+ * const spec = contentType?.includes('json') ? JSON.parse(text) : text;
+ * ```
+ */
 export interface OpenApiDocument {
   /** The document as the provider serves it (JSON or YAML). */
   readonly text: string;
@@ -121,7 +164,16 @@ export interface OpenApiDocument {
   readonly contentType: string | undefined;
 }
 
-/** A client bound to your security server and your client identity. */
+/**
+ * A client bound to your security server and your client identity.
+ *
+ * @example
+ * ```ts
+ * const client: XRoadClient = createClient({ securityServer: 'http://localhost:8080', client: 'EE/GOV/70000002/benefits' });
+ * const services = await client.allowedMethods('EE/GOV/70000001/population');
+ * await client.close();
+ * ```
+ */
 export interface XRoadClient {
   /** Your client identity. */
   readonly client: ClientId;

@@ -10,7 +10,14 @@ import {
   type SecurityServerId,
 } from '@tonle/protocol';
 
-/** A request body: bytes, text, or a stream (Node.js Readable, async iterable of bytes, or web ReadableStream). */
+/**
+ * A request body: bytes, text, or a stream (Node.js Readable, async iterable of bytes, or web ReadableStream).
+ *
+ * @example
+ * ```ts
+ * await client.call({ service, method: 'PUT', path: '/v1/files/1', body: createReadStream('scan.pdf') });
+ * ```
+ */
 export type RequestBody =
   | string
   | Uint8Array
@@ -18,16 +25,37 @@ export type RequestBody =
   | AsyncIterable<Uint8Array>
   | ReadableStream<Uint8Array>;
 
-/** A query: raw text (without `?`), URLSearchParams, or a record of values (arrays repeat the key). */
+/**
+ * A query: raw text (without `?`), URLSearchParams, or a record of values (arrays repeat the key).
+ *
+ * @example
+ * ```ts
+ * await client.call({ service, path: '/v1/persons', query: { name: 'Mari', tag: ['a', 'b'] } }); // ?name=Mari&tag=a&tag=b
+ * ```
+ */
 export type QueryInput =
   | string
   | URLSearchParams
   | Readonly<Record<string, string | number | boolean | readonly (string | number | boolean)[] | undefined>>;
 
-/** Request headers you add (`Authorization`, `Accept`, ...); X-Road-* headers have their own options. */
+/**
+ * Request headers you add (`Authorization`, `Accept`, ...); X-Road-* headers have their own options.
+ *
+ * @example
+ * ```ts
+ * await client.call({ service, path: '/v1/x', headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } });
+ * ```
+ */
 export type HeadersInput = Readonly<Record<string, string | readonly string[] | undefined>>;
 
-/** The X-Road request headers a call may set (pr-rest 4.3). */
+/**
+ * The X-Road request headers a call may set (pr-rest 4.3).
+ *
+ * @example
+ * ```ts
+ * await client.call({ service, path: '/v1/x', id: randomUUID(), userId: 'EE38001010000', issue: 'case-42', representedParty: 'COM/12345' });
+ * ```
+ */
 export interface XRoadRequestOptions {
   /** `X-Road-Id`: your message id (a UUID recommended); the security server generates one if absent. */
   readonly id?: string;

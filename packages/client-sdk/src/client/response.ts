@@ -19,13 +19,28 @@ import {
 } from '../errors/index.ts';
 import { transportErrorFrom } from './transport.ts';
 
-/** Response headers as undici gives them: names in lower case. */
+/**
+ * Response headers as undici gives them: names in lower case.
+ *
+ * @example
+ * ```ts
+ * const res = await client.call({ service });
+ * const type = res.headers['content-type'];
+ * ```
+ */
 export type ResponseHeaders = Readonly<Record<string, string | string[]>>;
 
 /**
  * The answer to {@link XRoadClient.call}: status, headers and the body as a stream, with helpers that
  * read it whole. Read the body (or call `dump()`) on every response: an unread body holds its pooled
  * connection.
+ *
+ * @example
+ * ```ts
+ * const res = await client.call({ service, path: '/v1/persons/1' });
+ * if (res.status === 200) console.log(await res.json(), res.xroad.requestHash);
+ * else await res.dump();
+ * ```
  */
 export interface XRoadResponse {
   readonly status: number;
@@ -63,7 +78,15 @@ function tryParse<T>(parse: () => T): T | undefined {
   }
 }
 
-/** Parses the X-Road-* response headers; a malformed identifier reads as undefined (lenient, as X-Road's message path). */
+/**
+ * Parses the X-Road-* response headers; a malformed identifier reads as undefined (lenient, as X-Road's message path).
+ *
+ * @example
+ * ```ts
+ * const info = readXRoadInfo({ 'x-road-id': 'EE-1', 'x-road-client': 'EE/GOV/2/app' });
+ * info.client?.memberCode; // '2'
+ * ```
+ */
 export function readXRoadInfo(headers: ResponseHeaders, validation: IdentifierValidation = 'lenient'): XRoadResponseInfo {
   const client = headerValue(headers, XRoadHeader.Client);
   const service = headerValue(headers, XRoadHeader.Service);

@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Retry policy. Retries apply only to idempotent methods and only to failures safe to repeat. */
+/**
+ * Retry policy. Retries apply only to idempotent methods and only to failures safe to repeat.
+ *
+ * @example
+ * ```ts
+ * const client = createClient({ securityServer, client: me, retry: { retries: 4, minDelayMs: 200, onRetry: (i) => log.warn(i, 'retrying') } });
+ * ```
+ */
 export interface RetryOptions {
   /** How many times to retry after the first attempt; 0 disables retries. Default 2. */
   readonly retries?: number;
@@ -14,7 +21,14 @@ export interface RetryOptions {
   readonly onRetry?: (info: RetryInfo) => void;
 }
 
-/** What {@link RetryOptions.onRetry} is told. */
+/**
+ * What {@link RetryOptions.onRetry} is told.
+ *
+ * @example
+ * ```ts
+ * createClient({ securityServer, client: me, retry: { onRetry: ({ attempt, delayMs, reason }) => console.log(attempt, delayMs, reason) } });
+ * ```
+ */
 export interface RetryInfo {
   /** 1 for the first retry. */
   readonly attempt: number;
@@ -35,6 +49,12 @@ export interface RetryPolicy {
 /**
  * RFC 9110 9.2.2: methods whose repetition has the same effect as one request. POST and PATCH are never
  * retried: the provider may have acted on the first attempt.
+ *
+ * @example
+ * ```ts
+ * IDEMPOTENT_METHODS.has('PUT'); // true
+ * IDEMPOTENT_METHODS.has('POST'); // false: never retried
+ * ```
  */
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 

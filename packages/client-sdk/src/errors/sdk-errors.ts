@@ -3,6 +3,11 @@ import type { ClientId, FaultCode, ServiceId } from '@tonle/protocol';
 /**
  * What the security server said about one exchange (pr-rest 4.3 response headers). Every field is
  * undefined when the header was absent or not a well-formed identifier.
+ *
+ * @example
+ * ```ts
+ * const { id, requestId, requestHash, service } = (await client.call({ service: svc })).xroad;
+ * ```
  */
 export interface XRoadResponseInfo {
   /** `X-Road-Id`: the message id (the one you sent, or the one the security server generated). */
@@ -17,13 +22,36 @@ export interface XRoadResponseInfo {
   readonly service: ServiceId | undefined;
 }
 
-/** A fault code the catalog does not know (a newer X-Road version, a vendor extension). */
+/**
+ * A fault code the catalog does not know (a newer X-Road version, a vendor extension).
+ *
+ * @example
+ * ```ts
+ * if (isGatewayError(e) && e.code === 'Unrecognized') console.log('new fault code', e.wireCode);
+ * ```
+ */
 export type UnrecognizedFaultCode = 'Unrecognized';
 
-/** The `code` of a {@link GatewayError}: a catalog code, or `'Unrecognized'` (then see `wireCode`). */
+/**
+ * The `code` of a {@link GatewayError}: a catalog code, or `'Unrecognized'` (then see `wireCode`).
+ *
+ * @example
+ * ```ts
+ * function isRetryLater(code: GatewayErrorCode): boolean {
+ *   return code === 'Server.ClientProxy.OutdatedGlobalConf' || code === 'Server.ServerProxy.MaintenanceMode';
+ * }
+ * ```
+ */
 export type GatewayErrorCode = FaultCode | UnrecognizedFaultCode;
 
-/** The codes of {@link TransportError}. */
+/**
+ * The codes of {@link TransportError}.
+ *
+ * @example
+ * ```ts
+ * if (isTransportError(e) && e.code === TransportErrorCode.Connect) console.log('security server down?');
+ * ```
+ */
 export const TransportErrorCode = {
   /** No connection to the security server could be made: the request was never sent. */
   Connect: 'TONLE_ERR_SDK_CONNECT',
@@ -38,7 +66,14 @@ export const TransportErrorCode = {
 /** One of the {@link TransportErrorCode} values. */
 export type TransportErrorCode = (typeof TransportErrorCode)[keyof typeof TransportErrorCode];
 
-/** The code of {@link InvalidResponseError}. */
+/**
+ * The code of {@link InvalidResponseError}.
+ *
+ * @example
+ * ```ts
+ * if (isInvalidResponseError(e)) console.log(e.code === INVALID_RESPONSE_CODE); // true
+ * ```
+ */
 export const INVALID_RESPONSE_CODE = 'TONLE_ERR_SDK_INVALID_RESPONSE';
 
 const KINDS = new Set(['gateway', 'provider', 'transport', 'invalid-response']);
@@ -53,7 +88,15 @@ function hasKind(value: unknown, name: string, kind: string): boolean {
   );
 }
 
-/** Options of a {@link GatewayError}. */
+/**
+ * Options of a {@link GatewayError}.
+ *
+ * @example
+ * ```ts
+ * // For tests of your error handling:
+ * const e = new GatewayError({ code: 'Server.ServerProxy.AccessDenied', wireCode: 'Server.ServerProxy.AccessDenied', status: 500, message: 'Request is not allowed', detail: 'f-1', xroad: readXRoadInfo({}) });
+ * ```
+ */
 export interface GatewayErrorInit {
   readonly code: GatewayErrorCode;
   readonly wireCode: string;
@@ -104,7 +147,15 @@ export class GatewayError extends Error {
   }
 }
 
-/** Options of a {@link ProviderError}. */
+/**
+ * Options of a {@link ProviderError}.
+ *
+ * @example
+ * ```ts
+ * // For tests of your error handling:
+ * const e = new ProviderError({ status: 404, headers: {}, body: new TextEncoder().encode('{}'), truncated: false, xroad: readXRoadInfo({}) });
+ * ```
+ */
 export interface ProviderErrorInit {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[]>>;

@@ -8,7 +8,14 @@ import {
 } from '@tonle/protocol';
 import { InvalidResponseError } from '../errors/index.ts';
 
-/** One member or subsystem of the instance, as `listClients` lists it (xroad-digest 2.9). */
+/**
+ * One member or subsystem of the instance, as `listClients` lists it (xroad-digest 2.9).
+ *
+ * @example
+ * ```ts
+ * for (const { id, name } of await client.listClients()) console.log(describeId(id), name);
+ * ```
+ */
 export interface ListedClient {
   readonly id: ClientId;
   /** The member's name from the global configuration. */
@@ -17,16 +24,39 @@ export interface ListedClient {
   readonly subsystemName: string | undefined;
 }
 
-/** One endpoint of a REST service: a method (or `*`) and a path (may hold `*` / `**` wildcards). */
+/**
+ * One endpoint of a REST service: a method (or `*`) and a path (may hold `*` / `**` wildcards).
+ *
+ * @example
+ * ```ts
+ * const [persons] = await client.listMethods('EE/GOV/70000001/population');
+ * persons?.endpoints.forEach(({ method, path }) => console.log(method, path));
+ * ```
+ */
 export interface ServiceEndpoint {
   readonly method: string;
   readonly path: string;
 }
 
-/** The kinds of service X-Road's metaservices report. */
+/**
+ * The kinds of service X-Road's metaservices report.
+ *
+ * @example
+ * ```ts
+ * const openapiServices = (await client.listMethods(provider)).filter((s) => s.serviceType === 'OPENAPI');
+ * ```
+ */
 export type ServiceType = 'OPENAPI' | 'REST' | 'WSDL';
 
-/** One service of a provider, as `listMethods` / `allowedMethods` describe it (pr-mrest). */
+/**
+ * One service of a provider, as `listMethods` / `allowedMethods` describe it (pr-mrest).
+ *
+ * @example
+ * ```ts
+ * const allowed: readonly ServiceDescription[] = await client.allowedMethods('EE/GOV/70000001/population');
+ * allowed.map((s) => s.id.serviceCode);
+ * ```
+ */
 export interface ServiceDescription {
   readonly id: ServiceId;
   readonly serviceType: ServiceType;

@@ -14,7 +14,15 @@ import {
   type ServiceId,
 } from '@tonle/protocol';
 
-/** What the provider's security server told your service about the call (xroad-digest 2.4). */
+/**
+ * What the provider's security server told your service about the call (xroad-digest 2.4).
+ *
+ * @example
+ * ```ts
+ * const context: XRoadContext | undefined = readXRoadContext(req);
+ * if (context) console.log(context.client.memberCode, context.userId, context.id);
+ * ```
+ */
 export interface XRoadContext {
   /** `X-Road-Client`: who calls. */
   readonly client: ClientId;
@@ -32,7 +40,15 @@ export interface XRoadContext {
   readonly representedParty: RepresentedParty | undefined;
 }
 
-/** Options of {@link readXRoadContext} and the fastify plugin. */
+/**
+ * Options of {@link readXRoadContext} and the fastify plugin.
+ *
+ * @example
+ * ```ts
+ * const options: XRoadContextOptions = { requireSecurityServer: true, trustedProxies: ['10.0.0.5', '10.1.0.0/16'] };
+ * const read = createXRoadContextReader(options);
+ * ```
+ */
 export interface XRoadContextOptions {
   /**
    * Reject calls that did not come through a security server: missing or malformed `X-Road-Client`,

@@ -26,7 +26,14 @@ import {
   type ServiceId,
 } from '@tonle/protocol';
 
-/** A call as the mock's service handler sees it (what a provider service would receive). */
+/**
+ * A call as the mock's service handler sees it (what a provider service would receive).
+ *
+ * @example
+ * ```ts
+ * const handler: MockHandler = async (req: MockRequest) => ({ json: { you: req.client.memberCode, got: (await req.json<{ n: number }>()).n } });
+ * ```
+ */
 export interface MockRequest {
   readonly method: string;
   /** The path after the service code, raw: `''` or `/...`. */
@@ -48,7 +55,14 @@ export interface MockRequest {
   json<T = unknown>(): Promise<T>;
 }
 
-/** What a handler answers: status (default 200), headers, and a body (bytes, text, stream) or `json`. */
+/**
+ * What a handler answers: status (default 200), headers, and a body (bytes, text, stream) or `json`.
+ *
+ * @example
+ * ```ts
+ * const reply: MockReply = { status: 404, headers: { 'cache-control': 'no-store' }, json: { error: 'not found' } };
+ * ```
+ */
 export interface MockReply {
   readonly status?: number;
   readonly headers?: Readonly<Record<string, string>>;
@@ -60,10 +74,27 @@ export interface MockReply {
  * A provider service. Throw a `GatewayFault` from `@tonle/protocol` (re-exported here) to answer with an
  * X-Road fault; throwing anything else answers `Server.ServerProxy.ServiceFailed`, as a security server does
  * when the provider fails.
+ *
+ * @example
+ * ```ts
+ * const persons: MockHandler = (req) => (req.path === '/v1/persons/1' ? { json: { name: 'Mari' } } : { status: 404 });
+ * ```
  */
 export type MockHandler = (request: MockRequest) => MockReply | Promise<MockReply>;
 
-/** A service with metadata for the metaservices. */
+/**
+ * A service with metadata for the metaservices.
+ *
+ * @example
+ * ```ts
+ * await createMockSecurityServer({ services: { 'EE/GOV/1/population/persons': {
+ *   handler: () => ({ json: {} }),
+ *   endpoints: [{ method: 'GET', path: '/v1/persons/{id}' }],
+ *   openapi: openApiJsonText,
+ *   allowedClients: ['EE/GOV/2/benefits'],
+ * } } });
+ * ```
+ */
 export interface MockService {
   readonly handler: MockHandler;
   /** Endpoints listed by listMethods/allowedMethods. Default `[{ method: '*', path: '/**' }]`. */
@@ -74,14 +105,28 @@ export interface MockService {
   readonly allowedClients?: readonly (ClientId | string)[];
 }
 
-/** A member or subsystem in the mock's `listClients` answer. */
+/**
+ * A member or subsystem in the mock's `listClients` answer.
+ *
+ * @example
+ * ```ts
+ * await createMockSecurityServer({ services, members: [{ id: 'EE/GOV/1/population', name: 'Population Register', subsystemName: 'Persons' }] });
+ * ```
+ */
 export interface MockListedClient {
   readonly id: ClientId | string;
   readonly name: string;
   readonly subsystemName?: string;
 }
 
-/** TLS for the mock (HTTPS like X-Road's port 8443), optionally demanding a client certificate. */
+/**
+ * TLS for the mock (HTTPS like X-Road's port 8443), optionally demanding a client certificate.
+ *
+ * @example
+ * ```ts
+ * await createMockSecurityServer({ services, tls: { cert: serverCertPem, key: serverKeyPem, ca: caPem, requestCert: true } });
+ * ```
+ */
 export interface MockTlsOptions {
   readonly cert: string | Uint8Array;
   readonly key: string | Uint8Array;
@@ -91,7 +136,15 @@ export interface MockTlsOptions {
   readonly requestCert?: boolean;
 }
 
-/** Options of {@link createMockSecurityServer}. */
+/**
+ * Options of {@link createMockSecurityServer}.
+ *
+ * @example
+ * ```ts
+ * const options: MockSecurityServerOptions = { clients: ['EE/GOV/2/benefits'], services: { 'EE/GOV/1/population/persons': () => ({ json: [] }) } };
+ * const ss = await createMockSecurityServer(options);
+ * ```
+ */
 export interface MockSecurityServerOptions {
   /** Services by identifier `INSTANCE/CLASS/MEMBER/SUBSYSTEM/CODE`. */
   readonly services: Readonly<Record<string, MockHandler | MockService>>;
@@ -107,7 +160,15 @@ export interface MockSecurityServerOptions {
   readonly tls?: MockTlsOptions;
 }
 
-/** One request the mock received (no bodies are kept). */
+/**
+ * One request the mock received (no bodies are kept).
+ *
+ * @example
+ * ```ts
+ * const last = ss.requests.at(-1);
+ * expect(last?.headers['x-road-userid']).toBe('EE38001010000');
+ * ```
+ */
 export interface MockRequestRecord {
   readonly method: string;
   readonly target: string;
@@ -116,7 +177,17 @@ export interface MockRequestRecord {
   readonly clientCertificate: string | undefined;
 }
 
-/** A running mock security server. */
+/**
+ * A running mock security server.
+ *
+ * @example
+ * ```ts
+ * const ss: MockSecurityServer = await createMockSecurityServer({ services });
+ * // ... calls ...
+ * expect(ss.connectionCount).toBe(1);
+ * await ss.close();
+ * ```
+ */
 export interface MockSecurityServer {
   /** `http://127.0.0.1:<port>` (or https). */
   readonly url: string;
