@@ -134,6 +134,16 @@ function peerMatcher(trusted: readonly string[]): (address: string | undefined) 
   };
 }
 
+/** Parses an optional header with `parse`, turning any parse failure into a rejection with `code`. */
+function parseHeader<T>(text: string | undefined, parse: (text: string) => T, code: FaultCode, message: string): T | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parse(text.trim());
+  } catch {
+    throw new XRoadContextRejection(code, message);
+  }
+}
+
 /**
  * Builds a reader with options checked once (for servers: build it at start-up, use it per request).
  *
@@ -160,12 +170,12 @@ export function createXRoadContextReader(
       if (!required) return undefined;
       throw new XRoadContextRejection('Client.MissingHeaderField', 'The X-Road-Client header is missing');
     }
-    let client: ClientId;
-    try {
-      client = parseClientId(clientText.trim(), { validation });
-    } catch {
-      throw new XRoadContextRejection('Client.InvalidClientIdentifier', 'The X-Road-Client header is not a valid client identifier');
-    }
+    const client = parseHeader(
+      clientText,
+      (t) => parseClientId(t, { validation }),
+      'Client.InvalidClientIdentifier',
+      'The X-Road-Client header is not a valid client identifier',
+    ) as ClientId;
     const id = header(headers, XRoadHeader.Id);
     const requestId = header(headers, XRoadHeader.RequestId);
     if (required) {
@@ -183,24 +193,18 @@ export function createXRoadContextReader(
     if (id !== undefined && (CONTROL.test(id) || id.length > 255)) {
       throw new XRoadContextRejection('Client.BadRequest', 'The X-Road-Id header is malformed');
     }
-    const serviceText = header(headers, XRoadHeader.Service);
-    let service: ServiceId | undefined;
-    if (serviceText !== undefined) {
-      try {
-        service = parseServiceId(serviceText.trim(), { validation });
-      } catch {
-        throw new XRoadContextRejection('Client.InvalidServiceIdentifier', 'The X-Road-Service header is not a valid service identifier');
-      }
-    }
-    const partyText = header(headers, XRoadHeader.RepresentedParty);
-    let representedParty: RepresentedParty | undefined;
-    if (partyText !== undefined) {
-      try {
-        representedParty = parseRepresentedParty(partyText.trim(), { validation });
-      } catch {
-        throw new XRoadContextRejection('Client.BadRequest', 'The X-Road-Represented-Party header is malformed');
-      }
-    }
+    const service = parseHeader(
+      header(headers, XRoadHeader.Service),
+      (t) => parseServiceId(t, { validation }),
+      'Client.InvalidServiceIdentifier',
+      'The X-Road-Service header is not a valid service identifier',
+    );
+    const representedParty = parseHeader(
+      header(headers, XRoadHeader.RepresentedParty),
+      (t) => parseRepresentedParty(t, { validation }),
+      'Client.BadRequest',
+      'The X-Road-Represented-Party header is malformed',
+    );
     return Object.freeze({
       client,
       service,
