@@ -1,5 +1,6 @@
 import type { Command } from '../command.ts';
 import { sandboxCommand } from './sandbox.ts';
+import { trustCommand } from './trust.ts';
 
 /** Every subcommand of `tonle`, in the order `--help` lists them. Each component adds its own here. */
-export const commands: readonly Command[] = [sandboxCommand];
+export const commands: readonly Command[] = [sandboxCommand, trustCommand];

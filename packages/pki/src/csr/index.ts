@@ -1,0 +1,1 @@
+export { createCsr, parseCsr, type CreateCsrOptions, type CsrInfo } from './csr.ts';

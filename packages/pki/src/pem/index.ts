@@ -1,0 +1,1 @@
+export { encodePem, decodePem, decodePemAll, toDer } from './pem.ts';

@@ -1,0 +1,7 @@
+export {
+  ejbcaProfile,
+  certificateProfileByName,
+  type CertificateProfile,
+  type ProfileMemberId,
+  type ProfileServerId,
+} from './ejbca-profile.ts';

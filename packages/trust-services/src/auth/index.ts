@@ -1,0 +1,1 @@
+export { apiKeyFromAuthorization, apiKeyMatches } from './api-key.ts';

@@ -1,0 +1,1 @@
+export { createBinaryServer } from './binary-server.ts';

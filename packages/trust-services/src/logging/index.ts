@@ -1,0 +1,1 @@
+export { createTrustLogger, redactedPaths } from './logger.ts';

@@ -1,0 +1,9 @@
+export {
+  startCertificationAuthority,
+  startOcspResponder,
+  startTimeStampAuthority,
+  startTrustServices,
+  type RunningService,
+  type RunningTrustServices,
+  type StartTrustServicesOptions,
+} from './start-services.ts';

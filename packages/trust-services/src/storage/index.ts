@@ -1,0 +1,11 @@
+export { createFileAtomic, writeFileAtomic } from './atomic-file.ts';
+export {
+  createFileCertificateStore,
+  normalizeSerial,
+  revocationReasons,
+  type CertificateProfileKind,
+  type CertificateStore,
+  type IssuedCertificate,
+  type RevocationReason,
+} from './certificate-store.ts';
+export { createFileSerialCounter, type SerialCounter } from './serial-counter.ts';
