@@ -265,6 +265,9 @@ export function createClient(options: CreateClientOptions): XRoadClient {
   const validation = options.identifierValidation ?? 'strict';
   const origin = originOf(options.securityServer);
   const client = typeof options.client === 'string' ? parseClientId(options.client, { validation }) : options.client;
+  if (client?.type !== 'MEMBER' && client?.type !== 'SUBSYSTEM') {
+    throw new TypeError('client must be a MemberId/SubsystemId or INSTANCE/CLASS/MEMBER[/SUBSYSTEM]');
+  }
   const clientHeader = formatClientId(client);
   const defaultTimeout = checkTimeout(options.timeoutMs, 60_000);
   const defaultRetry = resolveRetry(options.retry);

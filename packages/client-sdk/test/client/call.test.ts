@@ -6,6 +6,7 @@ import {
   serviceId,
   subsystemId,
   transportedHeaders,
+  type ClientId,
   type HeaderPair,
 } from '@tonle/protocol';
 import { createClient, type XRoadClient } from '@tonle/client-sdk';
@@ -235,6 +236,8 @@ describe('misuse', () => {
     expect(() => createClient({ securityServer: 'http://x', client: CLIENT, tls: {} })).toThrow(TypeError);
     expect(() => createClient({ securityServer: 'http://x', client: CLIENT, retry: { retries: -1 } })).toThrow(TypeError);
     expect(() => createClient({ securityServer: 'http://x', client: CLIENT, connections: 0 })).toThrow(TypeError);
+    const notAClient = serviceId('EE', 'GOV', '1', 'sub', 'code') as unknown as ClientId;
+    expect(() => createClient({ securityServer: 'http://x', client: notAClient })).toThrow(TypeError);
   });
 
   it('refuses calls after close', async () => {
