@@ -33,7 +33,7 @@ Runs and administers the central registry (docs/central-registry.md).
           [--configuration-validity-seconds N] [--ocsp-freshness-seconds N]
 
 Admin calls find the API at D/registry.json and the key in D/admin-api-key (--dir, default: ./registry),
-or use --url URL --api-key-file FILE.`;
+or use --admin-url URL --api-key-file FILE.`;
 
 const OPTIONS = {
   dir: { type: 'string' },
@@ -46,6 +46,7 @@ const OPTIONS = {
   redis: { type: 'string' },
   out: { type: 'string' },
   url: { type: 'string' },
+  'admin-url': { type: 'string' },
   'api-key-file': { type: 'string' },
   class: { type: 'string' },
   code: { type: 'string' },
@@ -151,7 +152,7 @@ async function start(values: Values, io: CommandIo): Promise<number> {
 
 /** A small client of the admin API for the subcommands below. */
 async function adminClient(values: Values, io: CommandIo) {
-  let base = values.url;
+  let base = values['admin-url'];
   let keyFile = values['api-key-file'];
   if (base === undefined || keyFile === undefined) {
     const dir = resolve(io.cwd, values.dir ?? 'registry');

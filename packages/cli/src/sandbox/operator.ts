@@ -6,10 +6,15 @@ import type { ProcessSpec } from './supervisor.ts';
 /** The `tonle` entry point, so the sandbox can run commands exactly as an operator types them. */
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 
-/** Node arguments that run TypeScript sources (tsx's loader), as the current process was started. */
+/** Node arguments that run TypeScript sources: tsx's ESM loader, resolved from this package. */
 function nodeArgs(): string[] {
-  const loader = process.execArgv.find((arg) => arg.includes('tsx'));
-  return loader === undefined ? ['--import', 'tsx'] : process.execArgv.filter((arg) => arg === '--import' || arg.includes('tsx'));
+  let loader = 'tsx';
+  try {
+    loader = import.meta.resolve('tsx');
+  } catch {
+    // a runtime without import.meta.resolve: fall back to resolving from the working directory
+  }
+  return ['--import', loader];
 }
 
 /** A process spec that runs `tonle <args>`. */
