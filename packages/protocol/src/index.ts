@@ -9,3 +9,4 @@ export * from './headers/index.ts';
 export * from './faults/index.ts';
 export * from './rest-message/index.ts';
 export * from './merkle/index.ts';
+export * from './global-conf/index.ts';

@@ -1,0 +1,3 @@
+export * from './types.ts';
+export * from './operations.ts';
+export { parseState, serializeState } from './codec.ts';
