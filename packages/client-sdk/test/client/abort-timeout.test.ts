@@ -50,7 +50,7 @@ describe('timeouts', () => {
   });
 
   it('bounds the silence between body chunks too', async () => {
-    const res = await client.call({ service: `${PROVIDER}/trickle`, timeoutMs: 300 });
+    const res = await client.call({ service: `${PROVIDER}/trickle`, timeoutMs: 2_000 });
     const e = await failure(res.text());
     expect(isTransportError(e) && e.code).toBe('TONLE_ERR_SDK_TIMEOUT');
   });

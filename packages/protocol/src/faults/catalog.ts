@@ -26,6 +26,7 @@ const CODES = [
   'Client.MissingHeaderField',
   'Client.InvalidHttpMethod',
   'Client.RequestTooLarge',
+  // Answered by a provider service (client SDK provider helper) to a peer that is not its security server.
   'Client.UntrustedSource',
   'Server.ClientProxy.UnknownMember',
   'Server.ClientProxy.UnknownService',
