@@ -472,7 +472,8 @@ export function adminOpenApi(): Record<string, unknown> {
 /** Options of {@link createAdminApi}. */
 export interface AdminApiOptions {
   readonly registry: Registry;
-  readonly logger?: FastifyBaseLogger | boolean;
+  /** A pino logger (child per listener); requests are logged without headers or bodies. */
+  readonly logger?: FastifyBaseLogger;
   /** Largest accepted body (default 64 KiB; X-Road: 50 KB). */
   readonly bodyLimit?: number;
 }
@@ -484,7 +485,7 @@ export interface AdminApiOptions {
 export function createAdminApi(options: AdminApiOptions): FastifyInstance {
   const { registry } = options;
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger.child({ listener: 'admin' }) }),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     ajv: strictAjv,
   });

@@ -19,14 +19,14 @@ export function openStore(config: RegistryNodeConfig['store']): Promise<Registry
 }
 
 /** Starts one registry node from its config: the composition root of the registry process. */
-export async function startRegistryNode(options: { config: RegistryNodeConfig; clock: Clock; logger?: FastifyBaseLogger | boolean }): Promise<RegistryNode> {
+export async function startRegistryNode(options: { config: RegistryNodeConfig; clock: Clock; logger?: FastifyBaseLogger }): Promise<RegistryNode> {
   const { config, clock } = options;
   const store = await openStore(config.store);
   const audit = await createFileAuditLog({ path: config.auditLog });
-  const registry = createRegistry({ store, clock, audit, regenerateIntervalMs: config.regenerateIntervalSeconds * 1000 });
-  const logger = options.logger ?? false;
-  const admin = createAdminApi({ registry, logger });
-  const pub = createPublicApi({ registry, logger });
+  const { logger } = options;
+  const registry = createRegistry({ store, clock, audit, regenerateIntervalMs: config.regenerateIntervalSeconds * 1000, ...(logger === undefined ? {} : { log: logger }) });
+  const admin = createAdminApi({ registry, ...(logger === undefined ? {} : { logger }) });
+  const pub = createPublicApi({ registry, ...(logger === undefined ? {} : { logger }) });
   try {
     await registry.publish();
     const adminUrl = await admin.listen({ host: config.admin.host, port: config.admin.port });
