@@ -75,6 +75,7 @@ export {
   buildTimeStampRejection,
   parseTimeStampResponse,
   verifyTimeStampToken,
+  timeStampTokenFromResponse,
   TSP_FAILURE_BITS,
   type BuildTimeStampRequestOptions,
   type BuiltTimeStampRequest,
@@ -86,3 +87,20 @@ export {
   type VerifyTimeStampTokenOptions,
   type TimeStampVerification,
 } from './timestamp/index.ts';
+export {
+  createSoftwareSigner,
+  verifySignature,
+  defaultJwsAlgorithm,
+  JWS_ALGORITHMS,
+  type Signer,
+  type JwsAlgorithm,
+  type SoftwareSignerOptions,
+  type VerifySignatureOptions,
+} from './signer/index.ts';
+export {
+  signCompactJws,
+  verifyCompactJws,
+  type SignCompactJwsOptions,
+  type VerifyCompactJwsOptions,
+  type VerifiedCompactJws,
+} from './jws/index.ts';

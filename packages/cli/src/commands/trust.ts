@@ -22,7 +22,8 @@ Runs Tonle's trust services: certification authority, OCSP responder, time-stamp
               creates the CA key+certificate, the OCSP responder and TSA certificates, the key PIN and
               the admin API key (in <d>/secrets/) in a new state directory
   trust start --dir <d> [--host 127.0.0.1] [--ca-port 8090] [--ocsp-port 8091] [--tsa-port 8092]
-              starts all three services in this process; stops on SIGINT/SIGTERM
+              [--only ca,ocsp,tsa] [--log-level info] [--ca-config f.json --ocsp-config f.json --tsa-config f.json]
+              starts the services (default all three) in this process; stops on SIGINT/SIGTERM
   trust issue --csr <file> --profile sign|auth (--member EE/GOV/123 | --server EE/GOV/123/ss1)
               [--ca-url http://127.0.0.1:8090] (--dir <d> | --api-key-file <f>) [--out cert.pem]
   trust revoke --serial <hex> [--reason keyCompromise] [--ca-url ...] (--dir <d> | --api-key-file <f>)
@@ -86,12 +87,25 @@ async function start(args: readonly string[], io: CommandIo): Promise<number> {
     'ocsp-port': { type: 'string' },
     'tsa-port': { type: 'string' },
     'log-level': { type: 'string' },
+    only: { type: 'string' },
+    'ca-config': { type: 'string' },
+    'ocsp-config': { type: 'string' },
+    'tsa-config': { type: 'string' },
   });
   const stateDir = resolve(io.cwd, requireString(flags, 'dir'));
+  const only = typeof flags['only'] === 'string' ? flags['only'].split(',') : undefined;
+  if (only !== undefined && (only.length === 0 || only.some((s) => s !== 'ca' && s !== 'ocsp' && s !== 'tsa'))) {
+    throw new UsageError('--only takes a comma-separated subset of ca,ocsp,tsa');
+  }
   const ports: { ca?: number; ocsp?: number; tsa?: number } = {};
   for (const name of ['ca', 'ocsp', 'tsa'] as const) {
     const p = port(flags[`${name}-port`], `${name}-port`);
     if (p !== undefined) ports[name] = p;
+  }
+  const configFiles: { ca?: string; ocsp?: string; tsa?: string } = {};
+  for (const name of ['ca', 'ocsp', 'tsa'] as const) {
+    const f = flags[`${name}-config`];
+    if (typeof f === 'string') configFiles[name] = resolve(io.cwd, f);
   }
   const log = createTrustLogger({ level: (flags['log-level'] as string | undefined) ?? 'info' });
   const services = await startTrustServices({
@@ -99,14 +113,16 @@ async function start(args: readonly string[], io: CommandIo): Promise<number> {
     log,
     env: io.env,
     ports,
+    configFiles,
     ...(typeof flags['host'] === 'string' ? { host: flags['host'] } : {}),
+    ...(only === undefined ? {} : { only: only as ('ca' | 'ocsp' | 'tsa')[] }),
   });
   io.out(
     [
       'Tonle trust services are running:',
-      `  certification authority  ${services.ca.url}   (CA certificate: ${services.ca.url}/ca.pem)`,
-      `  OCSP responder           ${services.ocsp.url}`,
-      `  time-stamping authority  ${services.tsa.url}`,
+      ...(services.ca === undefined ? [] : [`  certification authority  ${services.ca.url}   (CA certificate: ${services.ca.url}/ca.pem)`]),
+      ...(services.ocsp === undefined ? [] : [`  OCSP responder           ${services.ocsp.url}`]),
+      ...(services.tsa === undefined ? [] : [`  time-stamping authority  ${services.tsa.url}`]),
       'Press Ctrl+C to stop.',
       '',
     ].join('\n'),

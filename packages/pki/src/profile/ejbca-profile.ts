@@ -4,6 +4,12 @@ import { nameValues, parseCertificate, type CertificateInfo, type DistinguishedN
 /**
  * The member a signing certificate belongs to. Structurally the `MemberId` of `@tonle/protocol`
  * (`{ type: 'MEMBER', instance, memberClass, memberCode }`).
+ *
+ * @example
+ * ```ts
+ * const member: ProfileMemberId = { type: 'MEMBER', instance: 'EE', memberClass: 'GOV', memberCode: '1234' };
+ * ejbcaProfile.subjectFor(member);
+ * ```
  */
 export interface ProfileMemberId {
   readonly type: 'MEMBER';
@@ -12,7 +18,15 @@ export interface ProfileMemberId {
   readonly memberCode: string;
 }
 
-/** A security server as named in an authentication certificate. */
+/**
+ * A security server as named in an authentication certificate.
+ *
+ * @example
+ * ```ts
+ * const server: ProfileServerId = { instance: 'EE', memberClass: 'GOV', memberCode: '1234', serverCode: 'ss1' };
+ * ejbcaProfile.authSubjectFor(server);
+ * ```
+ */
 export interface ProfileServerId {
   readonly instance: string;
   readonly memberClass: string;
@@ -23,6 +37,12 @@ export interface ProfileServerId {
 /**
  * A certificate profile: how a CA writes member and server identities into certificate subjects, and
  * how a verifier reads the member back (X-Road's `CertificateProfileInfoProvider`, xroad-digest §4.3).
+ *
+ * @example
+ * ```ts
+ * const profile: CertificateProfile = certificateProfileByName('ejbca');
+ * const member = profile.memberIdFromCertificate(signCertDer, 'EE');
+ * ```
  */
 export interface CertificateProfile {
   /** The name global configuration uses for this profile (`approvedCAs[].certificateProfile`). */

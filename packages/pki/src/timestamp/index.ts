@@ -10,6 +10,7 @@ export {
   buildTimeStampRejection,
   parseTimeStampResponse,
   verifyTimeStampToken,
+  timeStampTokenFromResponse,
   TSP_FAILURE_BITS,
   type TimeStampFailureInfo,
   type TimeStampStatus,

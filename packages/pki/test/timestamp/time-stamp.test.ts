@@ -8,6 +8,7 @@ import {
   digest,
   parseTimeStampRequest,
   parseTimeStampResponse,
+  timeStampTokenFromResponse,
   verifyTimeStampToken,
   type HashAlgorithm,
 } from '@tonle/pki';
@@ -148,6 +149,9 @@ describe('RFC 3161 tokens', () => {
     const res = parseTimeStampResponse(buildTimeStampRejection('badAlg', 'use SHA-256'));
     expect(res).toEqual({ status: 'rejection', failInfo: ['badAlg'], statusText: 'use SHA-256' });
     expect(parseTimeStampResponse(buildTimeStampRejection('systemFailure')).failInfo).toEqual(['systemFailure']);
+    expect(codeOf(() => timeStampTokenFromResponse(buildTimeStampRejection('badAlg')))).toBe('TONLE_ERR_PKI_TSP_REJECTED');
+    const granted = stamp(buildTimeStampRequest({ hashAlgorithm: 'SHA-256', data }).der);
+    expect(Buffer.from(timeStampTokenFromResponse(granted)).equals(Buffer.from(tokenOf(granted)))).toBe(true);
   });
 
   it('openssl ts: prints and verifies our reply to its own query (nonce, certReq, ESS signing-certificate-v2)', () => {

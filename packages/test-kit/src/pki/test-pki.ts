@@ -3,7 +3,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '@tonle/protocol';
-import { createCsr, encodePem, ejbcaProfile, generateKeyPair, type KeySpec } from '@tonle/pki';
+import {
+  buildOcspRequest,
+  buildTimeStampRequest,
+  createCsr,
+  ejbcaProfile,
+  encodePem,
+  generateKeyPair,
+  parseTimeStampResponse,
+  type HashAlgorithm,
+  type KeySpec,
+} from '@tonle/pki';
 import {
   createCaServer,
   createCertificationAuthority,
@@ -81,6 +91,16 @@ export interface TestPki extends AsyncDisposable {
   issueAuthCertificate(server: TestServer, options?: { keySpec?: KeySpec }): Promise<TestCertificate>;
   /** Revokes a certificate; the OCSP responder answers `revoked` from then on. */
   revoke(serialNumber: string, reason?: RevocationReason): Promise<void>;
+  /**
+   * Fetches a fresh OCSP response (DER) for a certificate this CA issued, over HTTP from the responder,
+   * as a security server does before stapling it. Pass `nonce: true` to get a nonce-bound response.
+   */
+  fetchOcspResponse(certificate: Uint8Array, options?: { nonce?: boolean }): Promise<Uint8Array>;
+  /**
+   * Time-stamps `data` at the TSA over HTTP and returns the DER TimeStampToken (rejects when the TSA
+   * does not grant it). Verify it with `verifyTimeStampToken({ token, data, trustedTsaCertificates: [pki.tsaCertificate] })`.
+   */
+  timeStamp(data: Uint8Array, options?: { hashAlgorithm?: HashAlgorithm }): Promise<Uint8Array>;
   /** Stops the servers and deletes the state directory. Idempotent. */
   close(): Promise<void>;
 }
@@ -218,6 +238,19 @@ export async function createTestPki(options: CreateTestPkiOptions = {}): Promise
         ),
       async revoke(serialNumber, reason = 'unspecified') {
         await authority.revoke(serialNumber, reason);
+      },
+      async fetchOcspResponse(certificate, opts = {}) {
+        const request = buildOcspRequest({ certificate, issuer: state.caCertificate, ...(opts.nonce === true ? { nonce: true as const } : {}) });
+        const response = await fetch(ocspUrl, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: Buffer.from(request.der) });
+        if (response.status !== 200) throw new TypeError(`test PKI OCSP responder answered HTTP ${response.status}`);
+        return new Uint8Array(await response.arrayBuffer());
+      },
+      async timeStamp(data, opts = {}) {
+        const request = buildTimeStampRequest({ hashAlgorithm: opts.hashAlgorithm ?? 'SHA-256', data, nonce: true, certReq: true });
+        const response = await fetch(tsaUrl, { method: 'POST', headers: { 'content-type': 'application/timestamp-query' }, body: Buffer.from(request.der) });
+        const parsed = parseTimeStampResponse(new Uint8Array(await response.arrayBuffer()));
+        if (parsed.token === undefined) throw new TypeError(`test PKI TSA did not grant the time-stamp: ${parsed.status} ${(parsed.failInfo ?? []).join(',')}`);
+        return parsed.token;
       },
       close,
       [Symbol.asyncDispose]: close,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSign, createVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { buildOcspRequest, ejbcaProfile, encodePem, parseCertificate, verifyOcspResponse } from '@tonle/pki';
+import { ejbcaProfile, encodePem, parseCertificate, verifyOcspResponse, verifyTimeStampToken } from '@tonle/pki';
 import { createTestPki } from '@tonle/test-kit';
 
 function openssl(args: readonly string[]): Promise<string> {
@@ -41,16 +41,19 @@ describe('createTestPki', () => {
 
       await pki.revoke(sign.serialNumber, 'keyCompromise');
       expect(await ocsp()).toContain(': revoked');
-      const request = buildOcspRequest({ certificate: sign.certificate, issuer: pki.caCertificate });
-      const response = await fetch(pki.ocspUrl, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: Buffer.from(request.der) });
       const verified = verifyOcspResponse({
-        response: new Uint8Array(await response.arrayBuffer()),
+        response: await pki.fetchOcspResponse(sign.certificate),
         certificate: sign.certificate,
         issuer: pki.caCertificate,
         at: Date.now(),
         maxAgeMs: 60_000,
       });
       expect(verified).toMatchObject({ status: 'revoked', revocationReason: 'keyCompromise' });
+
+      expect(verifyOcspResponse({ response: await pki.fetchOcspResponse(auth.certificate, { nonce: true }), certificate: auth.certificate, issuer: pki.caCertificate, at: Date.now(), maxAgeMs: 60_000 }).status).toBe('good');
+      const data = new TextEncoder().encode('checkpoint');
+      const token = await pki.timeStamp(data);
+      expect(verifyTimeStampToken({ token, data, trustedTsaCertificates: [pki.tsaCertificate] }).policy).toBe('2.999.3161.1');
 
       // The CA admin API is reachable with the exposed key.
       const list = await fetch(`${pki.caUrl}/api/v1/certificates`, { headers: { authorization: `Bearer ${pki.apiKey}` } });

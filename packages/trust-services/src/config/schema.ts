@@ -15,6 +15,8 @@ export type Schema = Readonly<Record<string, FieldSpec>>;
 
 /** Where a configuration comes from, lowest precedence first: defaults < file < env < overrides. */
 export interface ConfigSources {
+  /** Defaults known only at run time (e.g. from the state directory), below the file. */
+  readonly defaults?: Readonly<Record<string, unknown>>;
   /** A JSON file with the fields of the schema. */
   readonly file?: string;
   /** Environment (`TONLE_<PREFIX>_<FIELD_IN_SNAKE_CASE>`), e.g. `TONLE_CA_STATE_DIR`. */
@@ -38,6 +40,7 @@ export function loadWithSchema<T>(name: string, prefix: string, schema: Schema, 
   const violations: string[] = [];
   const merged: Record<string, unknown> = {};
   for (const [field, spec] of Object.entries(schema)) if (spec.default !== undefined) merged[field] = spec.default;
+  for (const [field, value] of Object.entries(sources.defaults ?? {})) if (value !== undefined) merged[field] = value;
 
   if (sources.file !== undefined) {
     try {

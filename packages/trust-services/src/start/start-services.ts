@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '@tonle/protocol';
 import { createCaServer, createCertificationAuthority } from '../ca/index.ts';
 import { loadCaConfig, loadOcspConfig, loadTsaConfig, type CaConfig, type OcspConfig, type TsaConfig } from '../config/index.ts';
 import { createOcspResponder, createOcspServer } from '../ocsp/index.ts';
-import { loadServiceIdentity, readSecretFile, readServiceCertificate, readTrustMetadata, stateLayout } from '../state/index.ts';
+import { loadServiceIdentity, readSecretFile, readServiceCertificate, readTrustMetadata, stateLayout, type ServiceName } from '../state/index.ts';
 import { createFileCertificateStore, createFileSerialCounter } from '../storage/index.ts';
 import { createTimeStampAuthority, createTsaServer } from '../tsa/index.ts';
 
@@ -94,24 +94,30 @@ export interface StartTrustServicesOptions {
   readonly ports?: { readonly ca?: number; readonly ocsp?: number; readonly tsa?: number };
   /** Environment for `TONLE_CA_*`, `TONLE_OCSP_*`, `TONLE_TSA_*` settings. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Start only these services (default: all three), e.g. to run each in its own process. */
+  readonly only?: readonly ServiceName[];
+  /** JSON configuration files per service (layered below env and the options above). */
+  readonly configFiles?: { readonly ca?: string; readonly ocsp?: string; readonly tsa?: string };
 }
 
-/** The three services running in one process. */
+/** The services running in this process (all three unless `only` was given). */
 export interface RunningTrustServices {
-  readonly ca: RunningService;
-  readonly ocsp: RunningService;
-  readonly tsa: RunningService;
+  readonly ca?: RunningService;
+  readonly ocsp?: RunningService;
+  readonly tsa?: RunningService;
   close(): Promise<void>;
 }
 
 /**
- * Starts the OCSP responder, then the CA (its issued certificates point at the responder's actual
- * URL), then the TSA, from one state directory. If one fails to start, the others are stopped.
+ * Starts the OCSP responder, then the CA, then the TSA, from one state directory. When the responder
+ * runs here too, the CA writes its actual URL into the certificates it issues; otherwise the CA uses
+ * `ocspUrl` from its config file or `TONLE_CA_OCSP_URL`, else the URL recorded by `trust init`. If one
+ * fails to start, the others are stopped.
  *
  * @example
  * ```ts
  * const services = await startTrustServices({ stateDir: 'certs/out/trust', log, ports: { ca: 0, ocsp: 0, tsa: 0 } });
- * console.log(services.ca.url, services.ocsp.url, services.tsa.url);
+ * console.log(services.ca?.url, services.ocsp?.url, services.tsa?.url);
  * await services.close();
  * ```
  */
@@ -120,33 +126,36 @@ export async function startTrustServices(options: StartTrustServicesOptions): Pr
   const metadata = await readTrustMetadata(stateDir);
   const base = { stateDir, ...(options.host === undefined ? {} : { host: options.host }) };
   const env = options.env ?? {};
+  const wanted = new Set<ServiceName>(options.only ?? ['ca', 'ocsp', 'tsa']);
+  const clock = options.clock === undefined ? {} : { clock: options.clock };
+  const file = (service: ServiceName): { file?: string } => {
+    const path = options.configFiles?.[service];
+    return path === undefined ? {} : { file: path };
+  };
   const started: RunningService[] = [];
+  const running: { ca?: RunningService; ocsp?: RunningService; tsa?: RunningService } = {};
   try {
-    const ocsp = await startOcspResponder({
-      config: loadOcspConfig({ env, overrides: { ...base, port: options.ports?.ocsp } }),
-      log,
-      ...(options.clock === undefined ? {} : { clock: options.clock }),
-    });
-    started.push(ocsp);
-    const ca = await startCertificationAuthority({
-      config: loadCaConfig({
+    if (wanted.has('ocsp')) {
+      running.ocsp = await startOcspResponder({ config: loadOcspConfig({ ...file('ocsp'), env, overrides: { ...base, port: options.ports?.ocsp } }), log, ...clock });
+      started.push(running.ocsp);
+    }
+    if (wanted.has('ca')) {
+      // A responder running here is the one to name; otherwise file/env decide, then what `trust init` recorded.
+      const config = loadCaConfig({
+        ...file('ca'),
+        defaults: { instanceIdentifier: metadata.instanceIdentifier, ocspUrl: metadata.ocspUrl },
         env,
-        overrides: { ...base, port: options.ports?.ca, instanceIdentifier: metadata.instanceIdentifier, ocspUrl: env['TONLE_CA_OCSP_URL'] ?? `${ocsp.url}/` },
-      }),
-      log,
-      ...(options.clock === undefined ? {} : { clock: options.clock }),
-    });
-    started.push(ca);
-    const tsa = await startTimeStampAuthority({
-      config: loadTsaConfig({ env, overrides: { ...base, port: options.ports?.tsa } }),
-      log,
-      ...(options.clock === undefined ? {} : { clock: options.clock }),
-    });
-    started.push(tsa);
+        overrides: { ...base, port: options.ports?.ca, ocspUrl: running.ocsp === undefined ? undefined : `${running.ocsp.url}/` },
+      });
+      running.ca = await startCertificationAuthority({ config, log, ...clock });
+      started.push(running.ca);
+    }
+    if (wanted.has('tsa')) {
+      running.tsa = await startTimeStampAuthority({ config: loadTsaConfig({ ...file('tsa'), env, overrides: { ...base, port: options.ports?.tsa } }), log, ...clock });
+      started.push(running.tsa);
+    }
     return {
-      ca,
-      ocsp,
-      tsa,
+      ...running,
       async close() {
         await Promise.all(started.map((s) => s.close()));
       },

@@ -51,7 +51,8 @@ export async function initTrustState(options: InitTrustStateOptions): Promise<In
   if (await exists(layout.metadata)) {
     throw new TrustServiceError('TONLE_ERR_TRUST_STATE_EXISTS', `${options.stateDir} already holds a PKI; choose an empty directory (its keys are never overwritten).`);
   }
-  await mkdir(layout.secretsDir, { recursive: true, mode: 0o700 });
+  await mkdir(options.stateDir, { recursive: true });
+  await mkdir(layout.secretsDir, { mode: 0o700 });
   const pin = options.pin ?? (await existingOrNew(layout.keyPin, 'key PIN'));
   const apiKey = options.apiKey ?? (await existingOrNew(layout.apiKey, 'admin API key'));
   await writeFileAtomic(layout.keyPin, `${pin}\n`, 0o600);

@@ -96,6 +96,15 @@ describe('OCSP responder over HTTP, checked by openssl ocsp', () => {
     expect(revoked.stderr).toContain('Response verify OK');
   });
 
+  it('answers several certificates in one request', async () => {
+    const second = await issueMember('70000002');
+    await writeFile(file(dir.path, 'second.pem'), second.pem);
+    const both = await openssl(['ocsp', '-issuer', caPem(), '-cert', file(dir.path, 'member.pem'), '-cert', file(dir.path, 'second.pem'), '-url', ocsp.url, '-CAfile', caPem()]);
+    expect(both.stderr).toContain('Response verify OK');
+    expect(both.stdout).toMatch(/member\.pem: (good|revoked)/);
+    expect(both.stdout).toContain('second.pem: good');
+  });
+
   it('answers unknown for a certificate this CA never recorded, unauthorized for another CA', async () => {
     const pin = await readSecretFile(file(dir.path, 'secrets/key-pin'), 'pin');
     const caKey = await loadServiceIdentity(dir.path, 'ca', pin);

@@ -55,6 +55,21 @@ describe('time-stamping authority over HTTP, checked by openssl ts', () => {
     expect(embedded.stdout, embedded.stderr).toContain('Verification: OK');
   });
 
+  it('leaves the TSA certificate out of the token when the request does not ask for it (certReq false)', async () => {
+    const q = file(dir.path, 'nocert.tsq');
+    const r = file(dir.path, 'nocert.tsr');
+    expect((await openssl(['ts', '-query', '-data', file(dir.path, 'data.txt'), '-sha256', '-no_nonce', '-out', q])).code).toBe(0);
+    const text = await stamp(q, r);
+    expect(text).toContain('Status: Granted');
+    expect(text).toContain('Nonce: unspecified');
+    const token = file(dir.path, 'nocert.tok');
+    expect((await openssl(['ts', '-reply', '-in', r, '-token_out', '-out', token])).code).toBe(0);
+    const certs = await openssl(['pkcs7', '-inform', 'DER', '-in', token, '-print_certs']);
+    expect(certs.stdout).not.toContain('BEGIN CERTIFICATE');
+    const verified = await openssl(['ts', '-verify', '-data', file(dir.path, 'data.txt'), '-in', r, '-CAfile', file(dir.path, 'ca.pem'), '-untrusted', file(dir.path, 'tsa.pem')]);
+    expect(verified.stdout, verified.stderr).toContain('Verification: OK');
+  });
+
   it('rejects an unknown hash algorithm with badAlg, garbage with badDataFormat, another policy with unacceptedPolicy', async () => {
     const md5 = file(dir.path, 'md5.tsq');
     expect((await openssl(['ts', '-query', '-data', file(dir.path, 'data.txt'), '-md5', '-out', md5])).code).toBe(0);
