@@ -12,4 +12,4 @@ export * from './state/index.ts';
 export { adminOpenApi, createAdminApi, createPublicApi, GLOBAL_CONF_PATH, MANAGEMENT_PATH, type AdminApiOptions } from './http/index.ts';
 export { submitManagementEnvelope, verifyManagementRequest, type ManagementEnvelope, type ManagementPayload, type VerifiedManagementRequest } from './management/index.ts';
 export { loadRegistryConfig, parseRegistryConfig, type RegistryNodeConfig } from './config/index.ts';
-export { openStore, startRegistryNode, type RegistryNode } from './node/index.ts';
+export { createRegistryLogger, openStore, startRegistryNode, type RegistryNode } from './node/index.ts';

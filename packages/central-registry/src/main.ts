@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 // Process entry of one registry node: `node --import tsx main.ts --config registry.json`.
 // Prints one JSON line `{"ready":true,"adminUrl","publicUrl"}` when both listeners are up.
-import { pino } from 'pino';
 import { systemClock } from '@tonle/protocol';
 import { loadRegistryConfig } from './config/index.ts';
-import { startRegistryNode } from './node/index.ts';
+import { createRegistryLogger, startRegistryNode } from './node/index.ts';
 
 const index = process.argv.indexOf('--config');
 const configPath = index >= 0 ? process.argv[index + 1] : undefined;
@@ -14,7 +13,7 @@ if (configPath === undefined) {
 }
 try {
   // JSON logs on stderr; stdout carries only the ready line. Never headers or bodies (architecture §11).
-  const logger = pino({ level: process.env['TONLE_LOG_LEVEL'] ?? 'info', redact: ['req.headers.authorization'] }, pino.destination(2));
+  const logger = createRegistryLogger({ level: process.env['TONLE_LOG_LEVEL'] ?? 'info' });
   const node = await startRegistryNode({ config: await loadRegistryConfig(configPath), clock: systemClock, logger });
   process.stdout.write(`${JSON.stringify({ ready: true, adminUrl: node.adminUrl, publicUrl: node.publicUrl, pid: process.pid })}\n`);
   const stop = (): void => {

@@ -6,6 +6,8 @@ import { createAdminApi, createPublicApi } from '../http/index.ts';
 import { createRegistry, type Registry } from '../registry/index.ts';
 import { createFileStore, createRedisStore, type RegistryStore } from '../store/index.ts';
 
+export { createRegistryLogger } from './logger.ts';
+
 /** A running registry node: both listeners, the periodic re-signing, and how to stop them. */
 export interface RegistryNode {
   readonly registry: Registry;

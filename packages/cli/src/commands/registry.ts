@@ -2,6 +2,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  createRegistryLogger,
   initializeRegistry,
   isRegistryError,
   loadRegistryConfig,
@@ -20,7 +21,8 @@ Runs and administers the central registry (docs/central-registry.md).
   init    --dir D --instance I [--public-url http://host:4001] [--admin-port 4000] [--public-port 4001]
           [--host 127.0.0.1] [--redis redis://...]
           Creates D/registry.json, the store, D/anchor.json and D/admin-api-key (mode 0600).
-  start   --dir D | --config FILE      Runs one registry node until SIGINT/SIGTERM.
+  start   --dir D | --config FILE [--log-level info]   Runs one registry node until SIGINT/SIGTERM;
+          JSON logs on stderr (level also from TONLE_LOG_LEVEL).
   anchor  [--out FILE]                 Writes the configuration anchor (default: stdout).
   status
   members list | members add --class C --code M --name N
@@ -58,6 +60,7 @@ const OPTIONS = {
   profile: { type: 'string' },
   'auth-only': { type: 'boolean' },
   alg: { type: 'string' },
+  'log-level': { type: 'string' },
   'auto-approve-auth-cert-reg': { type: 'string' },
   'auto-approve-client-reg': { type: 'string' },
   'configuration-validity-seconds': { type: 'string' },
@@ -139,7 +142,8 @@ async function configOf(values: Values, io: CommandIo): Promise<RegistryNodeConf
 }
 
 async function start(values: Values, io: CommandIo): Promise<number> {
-  const node = await startRegistryNode({ config: await configOf(values, io), clock: systemClock });
+  const logger = createRegistryLogger({ level: values['log-level'] ?? io.env['TONLE_LOG_LEVEL'] ?? 'info' });
+  const node = await startRegistryNode({ config: await configOf(values, io), clock: systemClock, logger });
   io.out(`Registry running. Admin API ${node.adminUrl}/api/v1, configuration ${node.publicUrl}/globalconf\n`);
   await new Promise<void>((done) => {
     process.once('SIGINT', done);
