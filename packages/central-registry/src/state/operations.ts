@@ -346,7 +346,7 @@ export function activateNextSigningKey(state: RegistryState): RegistryState {
   }
   return {
     ...state,
-    signingKeys: state.signingKeys.map((k) => (k.status === 'next' ? { ...k, status: 'current' as const } : k.status === 'current' ? { ...k, status: 'retired' as const, privateKey: {} } : k)),
+    signingKeys: state.signingKeys.map((k) => (k.status === 'next' ? { ...k, status: 'current' as const } : k.status === 'current' ? { ...k, status: 'retired' as const, privateKeyPem: '' } : k)),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   loadRegistryConfig,
   openStore,
   parseRegistryConfig,
+  readSigningKeyPin,
   startRegistryNode,
   type RegistryNodeConfig,
 } from '@tonle/central-registry';
@@ -19,8 +20,9 @@ const USAGE = `Usage: tonle registry <subcommand> [options]
 Runs and administers the central registry (docs/central-registry.md).
 
   init    --dir D --instance I [--public-url http://host:4001] [--admin-port 4000] [--public-port 4001]
-          [--host 127.0.0.1] [--redis redis://...]
-          Creates D/registry.json, the store, D/anchor.json and D/admin-api-key (mode 0600).
+          [--host 127.0.0.1] [--redis redis://...] [--pin-file FILE]
+          Creates D/registry.json, the store and D/admin-api-key (mode 0600). With --pin-file the
+          configuration signing keys are stored encrypted with the PIN in FILE (every node needs it).
   start   --dir D | --config FILE [--log-level info]   Runs one registry node until SIGINT/SIGTERM;
           JSON logs on stderr (level also from TONLE_LOG_LEVEL).
   anchor  [--out FILE]                 Writes the configuration anchor (default: stdout).
@@ -61,6 +63,7 @@ const OPTIONS = {
   'auth-only': { type: 'boolean' },
   alg: { type: 'string' },
   'log-level': { type: 'string' },
+  'pin-file': { type: 'string' },
   'auto-approve-auth-cert-reg': { type: 'string' },
   'auto-approve-client-reg': { type: 'string' },
   'configuration-validity-seconds': { type: 'string' },
@@ -110,12 +113,20 @@ async function init(values: Values, io: CommandIo): Promise<number> {
     public: { host, port: publicPort },
     auditLog: './audit.jsonl',
     regenerateIntervalSeconds: 60,
+    ...(values['pin-file'] === undefined ? {} : { signingKeyPinFile: resolve(io.cwd, values['pin-file']) }),
   };
   const config = parseRegistryConfig(raw, dir);
+  const signingKeyPin = await readSigningKeyPin(config);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const store = await openStore(config.store);
   try {
-    const { apiKey } = await initializeRegistry({ store, clock: systemClock, instanceIdentifier: instance, configurationUrls: [`${publicUrl}/globalconf`] });
+    const { apiKey } = await initializeRegistry({
+      store,
+      clock: systemClock,
+      instanceIdentifier: instance,
+      configurationUrls: [`${publicUrl}/globalconf`],
+      ...(signingKeyPin === undefined ? {} : { signingKeyPin }),
+    });
     await writeFile(join(dir, 'registry.json'), `${JSON.stringify(raw, null, 2)}\n`, { mode: 0o600 });
     const keyFile = join(dir, 'admin-api-key');
     await writeFile(keyFile, `${apiKey}\n`, { mode: 0o600 });
