@@ -3,7 +3,7 @@
 // Prints one JSON line `{"ready":true,"adminUrl","publicUrl"}` when both listeners are up.
 import { systemClock } from '@tonle/protocol';
 import { loadRegistryConfig } from './config/index.ts';
-import { startRegistryNode } from './node/index.ts';
+import { createRegistryLogger, startRegistryNode } from './node/index.ts';
 
 const index = process.argv.indexOf('--config');
 const configPath = index >= 0 ? process.argv[index + 1] : undefined;
@@ -12,7 +12,9 @@ if (configPath === undefined) {
   process.exit(2);
 }
 try {
-  const node = await startRegistryNode({ config: await loadRegistryConfig(configPath), clock: systemClock });
+  // JSON logs on stderr; stdout carries only the ready line. Never headers or bodies (architecture §11).
+  const logger = createRegistryLogger({ level: process.env['TONLE_LOG_LEVEL'] ?? 'info' });
+  const node = await startRegistryNode({ config: await loadRegistryConfig(configPath), clock: systemClock, logger });
   process.stdout.write(`${JSON.stringify({ ready: true, adminUrl: node.adminUrl, publicUrl: node.publicUrl, pid: process.pid })}\n`);
   const stop = (): void => {
     void node.close().finally(() => process.exit(0));

@@ -10,6 +10,8 @@ export interface RegistryNodeConfig {
   /** This node's append-only audit log (JSON lines). */
   readonly auditLog: string;
   readonly regenerateIntervalSeconds: number;
+  /** File holding the PIN that encrypts the configuration signing keys (secret by file reference). */
+  readonly signingKeyPinFile?: string;
 }
 
 const DEFAULTS = { admin: { host: '127.0.0.1', port: 4000 }, public: { host: '127.0.0.1', port: 4001 }, regenerateIntervalSeconds: 60 };
@@ -31,7 +33,7 @@ export async function loadRegistryConfig(path: string): Promise<RegistryNodeConf
 export function parseRegistryConfig(raw: unknown, baseDir: string): RegistryNodeConfig {
   const problems: string[] = [];
   const c = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : (problems.push('the config must be a JSON object'), {})) as Record<string, unknown>;
-  for (const key of Object.keys(c)) if (!['store', 'admin', 'public', 'auditLog', 'regenerateIntervalSeconds'].includes(key)) problems.push(`unknown field ${key}`);
+  for (const key of Object.keys(c)) if (!['store', 'admin', 'public', 'auditLog', 'regenerateIntervalSeconds', 'signingKeyPinFile'].includes(key)) problems.push(`unknown field ${key}`);
   const path = (value: unknown, what: string): string => {
     if (typeof value !== 'string' || value.length === 0) {
       problems.push(`${what} must be a path`);
@@ -69,7 +71,20 @@ export function parseRegistryConfig(raw: unknown, baseDir: string): RegistryNode
     public: listener(c['public'], 'public', DEFAULTS.public),
     auditLog: path(c['auditLog'], 'auditLog'),
     regenerateIntervalSeconds: Number(interval),
+    ...(c['signingKeyPinFile'] === undefined ? {} : { signingKeyPinFile: path(c['signingKeyPinFile'], 'signingKeyPinFile') }),
   };
   if (problems.length > 0) throw new RegistryError('TONLE_ERR_REGISTRY_CONFIG_INVALID', `Registry config is invalid: ${problems.join('; ')}.`, { details: problems });
   return Object.freeze(config);
+}
+
+/** Reads the signing-key PIN file named in the config (trailing newline removed), if any. */
+export async function readSigningKeyPin(config: RegistryNodeConfig): Promise<string | undefined> {
+  if (config.signingKeyPinFile === undefined) return undefined;
+  try {
+    const pin = (await readFile(config.signingKeyPinFile, 'utf8')).replace(/\r?\n$/, '');
+    if (pin.length === 0) throw new Error('the file is empty');
+    return pin;
+  } catch (cause) {
+    throw new RegistryError('TONLE_ERR_REGISTRY_CONFIG_INVALID', `Cannot read the signing-key PIN file ${config.signingKeyPinFile}: ${(cause as Error).message}`, { cause });
+  }
 }

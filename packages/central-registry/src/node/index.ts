@@ -1,10 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '@tonle/protocol';
 import { createFileAuditLog } from '../audit-log/index.ts';
-import type { RegistryNodeConfig } from '../config/index.ts';
+import { readSigningKeyPin, type RegistryNodeConfig } from '../config/index.ts';
 import { createAdminApi, createPublicApi } from '../http/index.ts';
 import { createRegistry, type Registry } from '../registry/index.ts';
 import { createFileStore, createRedisStore, type RegistryStore } from '../store/index.ts';
+
+export { createRegistryLogger } from './logger.ts';
 
 /** A running registry node: both listeners, the periodic re-signing, and how to stop them. */
 export interface RegistryNode {
@@ -19,14 +21,22 @@ export function openStore(config: RegistryNodeConfig['store']): Promise<Registry
 }
 
 /** Starts one registry node from its config: the composition root of the registry process. */
-export async function startRegistryNode(options: { config: RegistryNodeConfig; clock: Clock; logger?: FastifyBaseLogger | boolean }): Promise<RegistryNode> {
+export async function startRegistryNode(options: { config: RegistryNodeConfig; clock: Clock; logger?: FastifyBaseLogger }): Promise<RegistryNode> {
   const { config, clock } = options;
+  const signingKeyPin = await readSigningKeyPin(config);
   const store = await openStore(config.store);
   const audit = await createFileAuditLog({ path: config.auditLog });
-  const registry = createRegistry({ store, clock, audit, regenerateIntervalMs: config.regenerateIntervalSeconds * 1000 });
-  const logger = options.logger ?? false;
-  const admin = createAdminApi({ registry, logger });
-  const pub = createPublicApi({ registry, logger });
+  const { logger } = options;
+  const registry = createRegistry({
+    store,
+    clock,
+    audit,
+    regenerateIntervalMs: config.regenerateIntervalSeconds * 1000,
+    ...(logger === undefined ? {} : { log: logger }),
+    ...(signingKeyPin === undefined ? {} : { signingKeyPin }),
+  });
+  const admin = createAdminApi({ registry, ...(logger === undefined ? {} : { logger }) });
+  const pub = createPublicApi({ registry, ...(logger === undefined ? {} : { logger }) });
   try {
     await registry.publish();
     const adminUrl = await admin.listen({ host: config.admin.host, port: config.admin.port });

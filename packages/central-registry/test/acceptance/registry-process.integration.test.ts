@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,7 +127,7 @@ describe('a registry process with the trust services', () => {
         version: rotated.configuration.document.version + 100,
         sources: [{ address: `${node.publicUrl}/globalconf`, verificationKeys: [{ kid: retiring.kid, alg: retiring.alg, publicKey: retiring.publicKey, status: 'current' }] }],
       },
-      { kid: retiring.kid, alg: retiring.alg, privateKey: retiring.privateKey },
+      { kid: retiring.kid, alg: retiring.alg, privateKey: createPrivateKey(retiring.privateKeyPem) },
     );
     await expect(verifyGlobalConfiguration(forged, trustAfter(rotated.configuration), { clock: systemClock })).rejects.toMatchObject({ code: 'TONLE_ERR_GCONF_UNTRUSTED_KEY' });
     const forgingMirror: GlobalConfFetch = async () => ({ status: 200, headers: { get: () => null }, text: async () => forged });
@@ -141,6 +142,6 @@ describe('a registry process with the trust services', () => {
     const audit = await readFile(join(dir, 'audit.jsonl'), 'utf8');
     expect(audit).toContain('"action":"management-request.authCertReg"');
     expect(audit).not.toContain(apiKey);
-    expect(audit).not.toContain('privateKey');
+    expect(audit).not.toContain('PRIVATE KEY');
   });
 });

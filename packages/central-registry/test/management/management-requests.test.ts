@@ -167,4 +167,23 @@ describe('management requests', () => {
       fx.advance(-2 * 3_600_000);
     }
   });
+
+  it('applies registrations at once when auto-approval is on', async () => {
+    const auto = await registryFixture({ realTime: true, instance: 'EE', autoApprove: true });
+    try {
+      expect((await auto.admin.inject({ method: 'POST', url: '/api/v1/members', headers: auto.auth(), payload: { memberClass: 'GOV', memberCode: '123', name: 'Ministry' } })).statusCode).toBe(201);
+      const ca = await auto.admin.inject({ method: 'POST', url: '/api/v1/certification-services', headers: auto.auth(), payload: { name: 'Test CA', certificateProfile: 'ejbca', topCertificate: pki.caCertificatePem, ocspResponders: [{ url: pki.ocspUrl, certificate: Buffer.from(pki.ocspResponderCertificate).toString('base64') }] } });
+      expect(ca.statusCode).toBe(201);
+      const authAuto = await pki.issueAuthCertificate({ ...server, serverCode: 'ss9' });
+      const res = await auto.pub.inject({
+        method: 'POST',
+        url: '/managementservice',
+        payload: await signedRequest(pki, ownerSign, { type: 'authCertReg', server: { ...server, serverCode: 'ss9' }, address: '127.0.0.1', authCertificate: Buffer.from(authAuto.certificate).toString('base64') }, { auth: authAuto }),
+      });
+      expect(res.json()).toMatchObject({ status: 'approved' });
+      expect((await auto.registry.state()).securityServers.map((s) => s.serverCode)).toEqual(['ss9']);
+    } finally {
+      await auto.close();
+    }
+  });
 });

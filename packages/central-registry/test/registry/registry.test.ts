@@ -39,4 +39,16 @@ describe('registry.change', () => {
     await expect(fx.registry.change({ id: 'test' }, 'x', undefined, (s) => revokeApiKey(s, only!.id))).rejects.toMatchObject({ code: 'TONLE_ERR_REGISTRY_BAD_STATE' });
     await expect(fx.registry.change({ id: 'test' }, 'x', undefined, activateNextSigningKey)).rejects.toMatchObject({ code: 'TONLE_ERR_REGISTRY_BAD_STATE' });
   });
+
+  it('re-signs on its own at least every interval', async () => {
+    const { createRegistry, createMemoryAuditLog } = await import('@tonle/central-registry');
+    const live = createRegistry({ store: fx.registry.store, clock: { now: () => Date.now() }, audit: createMemoryAuditLog(), regenerateIntervalMs: 1000 });
+    const first = await live.publish();
+    live.start();
+    try {
+      await expect.poll(async () => (await live.published())?.version, { timeout: 20_000, interval: 200 }).toBeGreaterThan(first.version);
+    } finally {
+      await live.stop();
+    }
+  });
 });

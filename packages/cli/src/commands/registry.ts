@@ -2,11 +2,13 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  createRegistryLogger,
   initializeRegistry,
   isRegistryError,
   loadRegistryConfig,
   openStore,
   parseRegistryConfig,
+  readSigningKeyPin,
   startRegistryNode,
   type RegistryNodeConfig,
 } from '@tonle/central-registry';
@@ -18,9 +20,11 @@ const USAGE = `Usage: tonle registry <subcommand> [options]
 Runs and administers the central registry (docs/central-registry.md).
 
   init    --dir D --instance I [--public-url http://host:4001] [--admin-port 4000] [--public-port 4001]
-          [--host 127.0.0.1] [--redis redis://...]
-          Creates D/registry.json, the store, D/anchor.json and D/admin-api-key (mode 0600).
-  start   --dir D | --config FILE      Runs one registry node until SIGINT/SIGTERM.
+          [--host 127.0.0.1] [--redis redis://...] [--pin-file FILE]
+          Creates D/registry.json, the store and D/admin-api-key (mode 0600). With --pin-file the
+          configuration signing keys are stored encrypted with the PIN in FILE (every node needs it).
+  start   --dir D | --config FILE [--log-level info]   Runs one registry node until SIGINT/SIGTERM;
+          JSON logs on stderr (level also from TONLE_LOG_LEVEL).
   anchor  [--out FILE]                 Writes the configuration anchor (default: stdout).
   status
   members list | members add --class C --code M --name N
@@ -59,6 +63,8 @@ const OPTIONS = {
   profile: { type: 'string' },
   'auth-only': { type: 'boolean' },
   alg: { type: 'string' },
+  'log-level': { type: 'string' },
+  'pin-file': { type: 'string' },
   'auto-approve-auth-cert-reg': { type: 'string' },
   'auto-approve-client-reg': { type: 'string' },
   'configuration-validity-seconds': { type: 'string' },
@@ -108,12 +114,20 @@ async function init(values: Values, io: CommandIo): Promise<number> {
     public: { host, port: publicPort },
     auditLog: './audit.jsonl',
     regenerateIntervalSeconds: 60,
+    ...(values['pin-file'] === undefined ? {} : { signingKeyPinFile: resolve(io.cwd, values['pin-file']) }),
   };
   const config = parseRegistryConfig(raw, dir);
+  const signingKeyPin = await readSigningKeyPin(config);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const store = await openStore(config.store);
   try {
-    const { apiKey } = await initializeRegistry({ store, clock: systemClock, instanceIdentifier: instance, configurationUrls: [`${publicUrl}/globalconf`] });
+    const { apiKey } = await initializeRegistry({
+      store,
+      clock: systemClock,
+      instanceIdentifier: instance,
+      configurationUrls: [`${publicUrl}/globalconf`],
+      ...(signingKeyPin === undefined ? {} : { signingKeyPin }),
+    });
     await writeFile(join(dir, 'registry.json'), `${JSON.stringify(raw, null, 2)}\n`, { mode: 0o600 });
     const keyFile = join(dir, 'admin-api-key');
     await writeFile(keyFile, `${apiKey}\n`, { mode: 0o600 });
@@ -140,7 +154,8 @@ async function configOf(values: Values, io: CommandIo): Promise<RegistryNodeConf
 }
 
 async function start(values: Values, io: CommandIo): Promise<number> {
-  const node = await startRegistryNode({ config: await configOf(values, io), clock: systemClock });
+  const logger = createRegistryLogger({ level: values['log-level'] ?? io.env['TONLE_LOG_LEVEL'] ?? 'info' });
+  const node = await startRegistryNode({ config: await configOf(values, io), clock: systemClock, logger });
   io.out(`Registry running. Admin API ${node.adminUrl}/api/v1, configuration ${node.publicUrl}/globalconf\n`);
   await new Promise<void>((done) => {
     process.once('SIGINT', done);
