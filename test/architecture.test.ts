@@ -44,7 +44,8 @@ const allowed: Record<string, readonly string[]> = {
   'test-kit': ['protocol', 'pki', 'trust-services', 'central-registry', 'security-server'],
   'trust-services': ['protocol', 'pki'],
   'central-registry': ['protocol', 'pki'],
-  'security-server': ['protocol', 'pki'],
+  // The message log writes the file format that @tonle/audit defines and verifies (one definition, ADR 0002).
+  'security-server': ['protocol', 'pki', 'audit'],
   audit: ['protocol', 'pki'],
   'client-sdk': ['protocol'],
   cli: ['protocol', 'pki', 'trust-services', 'central-registry', 'security-server', 'audit', 'client-sdk'],

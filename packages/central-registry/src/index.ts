@@ -11,3 +11,5 @@ export { generateSigningKey } from './signing-keys/index.ts';
 export * from './state/index.ts';
 export { adminOpenApi, createAdminApi, createPublicApi, GLOBAL_CONF_PATH, MANAGEMENT_PATH, type AdminApiOptions } from './http/index.ts';
 export { submitManagementEnvelope, verifyManagementRequest, type ManagementEnvelope, type ManagementPayload, type VerifiedManagementRequest } from './management/index.ts';
+export { loadRegistryConfig, parseRegistryConfig, readSigningKeyPin, type RegistryNodeConfig } from './config/index.ts';
+export { createRegistryLogger, openStore, startRegistryNode, type RegistryNode } from './node/index.ts';

@@ -40,8 +40,6 @@ export {
   ejbcaProfile,
   certificateProfileByName,
   type CertificateProfile,
-  type ProfileMemberId,
-  type ProfileServerId,
 } from './profile/index.ts';
 export {
   certIdMatchesIssuer,

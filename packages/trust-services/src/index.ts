@@ -26,8 +26,6 @@ export {
   type AuthoritySettings,
   type CertificateOwner,
   type CertificationAuthority,
-  type MemberRef,
-  type ServerRef,
 } from './ca/index.ts';
 export { createOcspResponder, createOcspServer, type OcspAnswer, type OcspResponder, type ResponderIdentity } from './ocsp/index.ts';
 export { createTimeStampAuthority, createTsaServer, type TimeStampAuthority, type TimeStampFailure, type TsaIdentity } from './tsa/index.ts';

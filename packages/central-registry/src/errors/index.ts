@@ -22,6 +22,7 @@ export const registryErrorStatus = {
   TONLE_ERR_REGISTRY_NOT_INITIALIZED: 503,
   TONLE_ERR_REGISTRY_CONFIG_INVALID: 500,
   TONLE_ERR_REGISTRY_INTERNAL: 500,
+  TONLE_ERR_REGISTRY_SIGNING_KEY_UNAVAILABLE: 503,
 } as const;
 
 export type RegistryErrorCode = keyof typeof registryErrorStatus;

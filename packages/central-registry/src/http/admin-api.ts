@@ -6,7 +6,6 @@ import { ROLES, findApiKey, generateApiKey, parseApiKeyHeader } from '../api-key
 import { readCaCertificate, readCertificate, base64Of } from '../certificates/index.ts';
 import { RegistryError } from '../errors/index.ts';
 import type { Actor, Registry } from '../registry/index.ts';
-import { generateSigningKey } from '../signing-keys/index.ts';
 import {
   activateNextSigningKey,
   addApiKey,
@@ -375,7 +374,7 @@ export const adminRoutes: readonly Route[] = [
     status: 201,
     async handler({ registry, actor, request }) {
       const alg = (request.body as { alg?: GlobalConfAlgorithm } | undefined)?.alg ?? 'ES256';
-      const key = generateSigningKey({ alg, now: registry.clock.now() });
+      const key = await registry.newSigningKey(alg);
       const next = await registry.change(actor, 'signing-key.announce', key.kid, (s) => announceSigningKey(s, key));
       return signingKeyViews(next).find((k) => k.kid === key.kid);
     },
@@ -472,7 +471,8 @@ export function adminOpenApi(): Record<string, unknown> {
 /** Options of {@link createAdminApi}. */
 export interface AdminApiOptions {
   readonly registry: Registry;
-  readonly logger?: FastifyBaseLogger | boolean;
+  /** A pino logger (child per listener); requests are logged without headers or bodies. */
+  readonly logger?: FastifyBaseLogger;
   /** Largest accepted body (default 64 KiB; X-Road: 50 KB). */
   readonly bodyLimit?: number;
 }
@@ -484,11 +484,9 @@ export interface AdminApiOptions {
 export function createAdminApi(options: AdminApiOptions): FastifyInstance {
   const { registry } = options;
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger.child({ listener: 'admin' }) }),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     ajv: strictAjv,
-    // Never log the Authorization header or bodies (architecture §11).
-    disableRequestLogging: true,
   });
   installErrorHandling(app);
   const openapi = adminOpenApi();

@@ -21,9 +21,9 @@ const envelopeSchema = {
  * The public listener: the signed global configuration (ETag / If-None-Match -> 304) and the
  * management request endpoint (xroad-digest §4.7; Tonle uses one listener for both).
  */
-export function createPublicApi(options: { registry: Registry; logger?: FastifyBaseLogger | boolean; bodyLimit?: number }): FastifyInstance {
+export function createPublicApi(options: { registry: Registry; logger?: FastifyBaseLogger; bodyLimit?: number }): FastifyInstance {
   const { registry } = options;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 256 * 1024, ajv: strictAjv, disableRequestLogging: true });
+  const app = Fastify({ ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger.child({ listener: 'public' }) }), bodyLimit: options.bodyLimit ?? 256 * 1024, ajv: strictAjv });
   installErrorHandling(app);
 
   app.get(GLOBAL_CONF_PATH, async (request, reply) => {

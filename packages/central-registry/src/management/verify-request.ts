@@ -9,42 +9,25 @@
  * response, and name (through the CA's certificate profile) the member the request type requires.
  */
 import { createHash } from 'node:crypto';
-import { compactVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
+import { decodeProtectedHeader } from 'jose';
 import {
   PkiError,
   certificateProfileByName,
   parseCertificate,
   validateCertificatePath,
+  verifyCompactJws,
   verifyOcspResponse,
   type CertificateInfo,
+  type JwsAlgorithm,
 } from '@tonle/pki';
-import type { ApprovedCaEntry, ClientRef, MemberRef } from '@tonle/protocol';
+import type { ApprovedCaEntry, ManagementRequestEnvelope, ManagementRequestPayload, ManagementRequestType, MemberRef } from '@tonle/protocol';
 import { RegistryError } from '../errors/index.ts';
-import type { AuthCertRecord, ManagementRequestType, RegistryState, ServerRef } from '../state/index.ts';
+import type { AuthCertRecord, RegistryState } from '../state/index.ts';
 
-/** What a submitter sends to the public management endpoint. */
-export interface ManagementEnvelope {
-  readonly request: string;
-  readonly ocspResponse: string;
-  readonly authSignature?: string;
-}
-
+/** What a submitter sends to the public management endpoint (built by `signManagementRequest`). */
+export type ManagementEnvelope = ManagementRequestEnvelope;
 /** The signed payload of a management request. */
-export interface ManagementPayload {
-  readonly type: ManagementRequestType;
-  readonly requestId: string;
-  /** ISO 8601 UTC, signed, checked against the registry clock (replay window). */
-  readonly createdAt: string;
-  readonly instance: string;
-  readonly server: ServerRef;
-  readonly address?: string;
-  /** authCertReg: base64 DER of the new authentication certificate. */
-  readonly authCertificate?: string;
-  /** authCertDeletion: SHA-256 hex of the certificate to remove. */
-  readonly authCertHash?: string;
-  readonly client?: ClientRef;
-  readonly message?: string;
-}
+export type ManagementPayload = ManagementRequestPayload;
 
 /** A request whose signatures, certificates and OCSP response were checked. */
 export interface VerifiedManagementRequest {
@@ -53,7 +36,7 @@ export interface VerifiedManagementRequest {
   readonly authCert?: AuthCertRecord;
 }
 
-const ALGORITHMS = ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'];
+const ALGORITHMS: readonly JwsAlgorithm[] = ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'];
 const TYPES: readonly ManagementRequestType[] = ['authCertReg', 'clientReg', 'clientDeletion', 'authCertDeletion', 'addressChange', 'maintenanceModeEnable', 'maintenanceModeDisable'];
 
 const fail = (code: ConstructorParameters<typeof RegistryError>[0], message: string, cause?: unknown): never => {
@@ -92,19 +75,13 @@ function chainToApprovedCa(state: RegistryState, cert: Uint8Array, extra: readon
   );
 }
 
-async function verifyJws(jws: string, cert: CertificateInfo, what: string): Promise<Uint8Array> {
-  let alg: unknown;
+function verifyJws(jws: string, cert: CertificateInfo, what: string): Uint8Array {
   try {
-    alg = decodeProtectedHeader(jws).alg;
+    return verifyCompactJws(jws, { algorithms: ALGORITHMS, key: cert.publicKey }).payload;
   } catch (cause) {
-    return fail('TONLE_ERR_REGISTRY_VALIDATION', `${what} is not a compact JWS.`, cause);
-  }
-  if (typeof alg !== 'string' || !ALGORITHMS.includes(alg)) return fail('TONLE_ERR_REGISTRY_BAD_SIGNATURE', `${what} uses algorithm ${String(alg)}; use one of ${ALGORITHMS.join(', ')}.`);
-  try {
-    return (await compactVerify(jws, cert.publicKey, { algorithms: [alg] })).payload;
-  } catch (cause) {
-    if (cause instanceof joseErrors.JWSSignatureVerificationFailed) return fail('TONLE_ERR_REGISTRY_BAD_SIGNATURE', `${what} does not verify with the certificate's key.`, cause);
-    return fail('TONLE_ERR_REGISTRY_BAD_SIGNATURE', `${what} cannot be verified with the certificate's key (wrong algorithm for the key, or malformed).`, cause);
+    if (cause instanceof PkiError && cause.code === 'TONLE_ERR_PKI_JWS_INVALID') return fail('TONLE_ERR_REGISTRY_VALIDATION', `${what} is not a well-formed compact JWS.`, cause);
+    if (cause instanceof PkiError) return fail('TONLE_ERR_REGISTRY_BAD_SIGNATURE', `${what} does not verify with the certificate's key (${cause.code}).`, cause);
+    throw cause;
   }
 }
 
@@ -168,7 +145,7 @@ export async function verifyManagementRequest(envelope: ManagementEnvelope, stat
   const signCert = chain[0]!;
   const issuer = chain[1]!;
 
-  const payloadBytes = await verifyJws(envelope.request, signCert, 'The request signature');
+  const payloadBytes = verifyJws(envelope.request, signCert, 'The request signature');
   const payload = parsePayload(payloadBytes);
   if (payload.instance !== state.instanceIdentifier) return fail('TONLE_ERR_REGISTRY_VALIDATION', `The request is for instance ${payload.instance}, this registry is ${state.instanceIdentifier}.`);
   const maxAge = state.settings.requestMaxAgeSeconds * 1000;
@@ -220,7 +197,7 @@ export async function verifyManagementRequest(envelope: ManagementEnvelope, stat
     return fail('TONLE_ERR_REGISTRY_VALIDATION', 'authCertificate is not an X.509 certificate.', cause);
   }
   chainToApprovedCa(state, authDer, [], now, false);
-  const authPayload = await verifyJws(envelope.authSignature, authInfo, 'The authentication key signature');
+  const authPayload = verifyJws(envelope.authSignature, authInfo, 'The authentication key signature');
   if (!Buffer.from(authPayload).equals(Buffer.from(payloadBytes))) {
     return fail('TONLE_ERR_REGISTRY_BAD_SIGNATURE', 'authSignature signs a different payload than request; both must sign the same bytes.');
   }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { signGlobalConfiguration, type GlobalConfiguration, type GlobalConfSigningKey } from '@tonle/protocol';
-import type { JWK } from 'jose';
 import { RegistryError } from '../errors/index.ts';
 import { SECURITY_SERVER_OWNERS, sameMember, type RegistryState } from '../state/index.ts';
+import { unlockSigningKey } from '../signing-keys/index.ts';
 import type { PublishedConfiguration } from '../store/index.ts';
 
 /**
@@ -46,11 +46,11 @@ export function buildGlobalConfiguration(state: RegistryState, options: { versio
 }
 
 /** Builds and signs the configuration with the current signing key. */
-export async function signConfiguration(state: RegistryState, options: { version: number; now: number; stateRevision: number }): Promise<PublishedConfiguration> {
+export async function signConfiguration(state: RegistryState, options: { version: number; now: number; stateRevision: number; pin?: string | undefined }): Promise<PublishedConfiguration> {
   const current = state.signingKeys.find((k) => k.status === 'current');
   if (current === undefined) throw new RegistryError('TONLE_ERR_REGISTRY_NOT_INITIALIZED', 'No current configuration signing key; initialise the registry first.');
   const document = buildGlobalConfiguration(state, options);
-  const key: GlobalConfSigningKey = { kid: current.kid, alg: current.alg, privateKey: current.privateKey as JWK };
+  const key: GlobalConfSigningKey = { kid: current.kid, alg: current.alg, privateKey: unlockSigningKey(current, options.pin) };
   const jws = await signGlobalConfiguration(document, key);
   return {
     version: options.version,

@@ -1,10 +1,10 @@
-import type { Clock, ConfigurationAnchor } from '@tonle/protocol';
+import { GlobalConfError, validateGlobalConfiguration, type Clock, type ConfigurationAnchor, type GlobalConfAlgorithm } from '@tonle/protocol';
 import type { AuditLog } from '../audit-log/index.ts';
 import { RegistryError } from '../errors/index.ts';
-import { signConfiguration } from '../publisher/index.ts';
+import { buildGlobalConfiguration, signConfiguration } from '../publisher/index.ts';
 import { generateSigningKey } from '../signing-keys/index.ts';
 import { generateApiKey } from '../api-keys/index.ts';
-import { parseState, serializeState, type RegistryState, type RegistrySettings } from '../state/index.ts';
+import { parseState, serializeState, type RegistryState, type RegistrySettings, type SigningKeyRecord } from '../state/index.ts';
 import type { PublishedConfiguration, RegistryStore } from '../store/index.ts';
 
 /** Who asks for a change; written to the audit log. */
@@ -27,6 +27,28 @@ export interface RegistryOptions {
   readonly audit: AuditLog;
   /** Re-sign at least this often even when nothing changed (xroad-digest §4.6: 60 s). */
   readonly regenerateIntervalMs?: number;
+  /** Decrypts the configuration signing keys; every node sharing a store needs the same PIN. */
+  readonly signingKeyPin?: string;
+  /** Where failures of background publication are reported (a pino logger fits). */
+  readonly log?: { warn(details: object, message: string): void };
+}
+
+/**
+ * Refuses a state whose configuration clients would reject, so no change can ever stop publication
+ * (the document's strict schema is the last word on what may be stored).
+ */
+function checkPublishable(state: RegistryState, now: number): void {
+  try {
+    validateGlobalConfiguration(JSON.parse(JSON.stringify(buildGlobalConfiguration(state, { version: 1, now }))));
+  } catch (error) {
+    if (error instanceof GlobalConfError) {
+      throw new RegistryError('TONLE_ERR_REGISTRY_VALIDATION', 'The change would make the global configuration invalid; see details.', {
+        details: error.issues.map((i) => `${i.path}: ${i.message}`),
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
 
 /** The central registry's service object: state changes, publication, anchor. Shared by every listener. */
@@ -45,6 +67,8 @@ export interface Registry {
   /** The configuration every node serves, read from the shared store. */
   published(): Promise<PublishedConfiguration | undefined>;
   anchor(): Promise<ConfigurationAnchor>;
+  /** A new configuration signing key, encrypted with this registry's PIN if it has one. */
+  newSigningKey(alg: GlobalConfAlgorithm): Promise<SigningKeyRecord>;
   /** Starts the periodic re-signing timer. */
   start(): void;
   stop(): Promise<void>;
@@ -61,6 +85,8 @@ export async function initializeRegistry(options: {
   configurationUrls: readonly string[];
   memberClasses?: readonly { code: string; description: string }[];
   settings?: Partial<RegistrySettings>;
+  /** Encrypts the signing key at rest (PKCS#8, AES-256); then every node needs it (`signingKeyPin`). */
+  signingKeyPin?: string;
 }): Promise<{ apiKey: string; state: RegistryState }> {
   const now = options.clock.now();
   const { key, record } = generateApiKey({ name: 'initial administrator', roles: ['system-administrator', 'security-officer', 'registration-officer'], now });
@@ -76,11 +102,11 @@ export async function initializeRegistry(options: {
     globalGroups: [],
     settings: { ...DEFAULT_SETTINGS, ...options.settings, autoApprove: { ...DEFAULT_SETTINGS.autoApprove, ...options.settings?.autoApprove } },
     managementRequests: [],
-    signingKeys: [generateSigningKey({ now })],
+    signingKeys: [await generateSigningKey({ now, ...(options.signingKeyPin === undefined ? {} : { pin: options.signingKeyPin }) })],
     apiKeys: [record],
   };
   // Validate what the configuration would contain before anything is stored.
-  await signConfiguration(state, { version: 1, now, stateRevision: 1 }).catch((cause: unknown) => {
+  await signConfiguration(state, { version: 1, now, stateRevision: 1, pin: options.signingKeyPin }).catch((cause: unknown) => {
     throw new RegistryError('TONLE_ERR_REGISTRY_VALIDATION', `The initial configuration would be invalid: ${(cause as Error).message}`, { cause });
   });
   if (!(await options.store.writeState(0, serializeState(state)))) {
@@ -107,7 +133,7 @@ export function createRegistry(options: RegistryOptions): Registry {
       const now = clock.now();
       const fresh = current !== undefined && current.stateRevision === revision && now - current.generatedAtMs < interval && now < current.expiresAtMs;
       if (fresh && !force) return current;
-      const conf = await signConfiguration(state, { version: (current?.version ?? 0) + 1, now, stateRevision: revision });
+      const conf = await signConfiguration(state, { version: (current?.version ?? 0) + 1, now, stateRevision: revision, pin: options.signingKeyPin });
       if (await store.publish(conf)) return conf;
       // Another node published first; serve theirs if it already reflects this state.
       const theirs = await store.readPublished();
@@ -130,6 +156,7 @@ export function createRegistry(options: RegistryOptions): Registry {
         for (let attempt = 0; attempt < 50 && next === undefined; attempt += 1) {
           const { revision, state } = await read();
           const candidate = change(state);
+          checkPublishable(candidate, clock.now());
           if (await store.writeState(revision, serializeState(candidate))) next = candidate;
         }
         if (next === undefined) throw new RegistryError('TONLE_ERR_REGISTRY_CONFLICT', 'Too many concurrent changes; retry the request.');
@@ -140,7 +167,7 @@ export function createRegistry(options: RegistryOptions): Registry {
       }
       await audit.append({ ...entry, outcome: 'ok' });
       // The change is durable; if publishing fails now, the periodic re-signing publishes it.
-      await registry.publish().catch(() => undefined);
+      await registry.publish().catch((error: unknown) => options.log?.warn({ code: (error as { code?: string }).code }, 'publishing the configuration failed; will retry'));
       return next;
     },
 
@@ -167,10 +194,15 @@ export function createRegistry(options: RegistryOptions): Registry {
       };
     },
 
+    newSigningKey: (alg) => generateSigningKey({ alg, now: clock.now(), ...(options.signingKeyPin === undefined ? {} : { pin: options.signingKeyPin }) }),
+
     start() {
       if (timer !== undefined) return;
       // Re-sign well before expiry even if one tick fails (the validity is ten intervals by default).
-      timer = setInterval(() => void registry.publish().catch(() => undefined), Math.max(1000, Math.floor(interval / 2)));
+      timer = setInterval(
+        () => void registry.publish().catch((error: unknown) => options.log?.warn({ code: (error as { code?: string }).code }, 'periodic configuration publication failed')),
+        Math.max(1000, Math.floor(interval / 2)),
+      );
       timer.unref();
     },
 

@@ -15,7 +15,15 @@ export function parseState(text: string): RegistryState {
     throw new RegistryError('TONLE_ERR_REGISTRY_STORE_CORRUPT', 'Stored registry state is not JSON; restore it from a backup.', { cause });
   }
   const state = value as Partial<RegistryState> | null;
-  if (state === null || typeof state !== 'object' || state.schemaVersion !== 1 || typeof state.instanceIdentifier !== 'string' || !Array.isArray(state.members)) {
+  if (
+    state === null ||
+    typeof state !== 'object' ||
+    state.schemaVersion !== 1 ||
+    typeof state.instanceIdentifier !== 'string' ||
+    !Array.isArray(state.members) ||
+    !Array.isArray(state.signingKeys) ||
+    !state.signingKeys.every((k) => typeof k === 'object' && k !== null && typeof k.privateKeyPem === 'string')
+  ) {
     throw new RegistryError('TONLE_ERR_REGISTRY_STORE_CORRUPT', 'Stored registry state has an unknown shape or schema version.');
   }
   return value as RegistryState;

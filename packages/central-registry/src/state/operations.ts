@@ -3,7 +3,7 @@
  * throws a RegistryError and changes nothing. The registry runs them inside a compare-and-set loop, so a
  * refused change never leaves anything half-written.
  */
-import { IdentifierError, memberId, securityServerId, subsystemId, type ApprovedCaEntry, type ApprovedTsaEntry, type ClientRef, type MemberRef } from '@tonle/protocol';
+import { IdentifierError, globalGroupId, memberId, securityServerId, subsystemId, type ApprovedCaEntry, type ApprovedTsaEntry, type ClientRef, type MemberRef } from '@tonle/protocol';
 import { RegistryError } from '../errors/index.ts';
 import {
   SECURITY_SERVER_OWNERS,
@@ -85,7 +85,8 @@ export function clientExists(state: RegistryState, ref: ClientRef): boolean {
 }
 
 export function addMemberClass(state: RegistryState, input: { code: string; description: string }): RegistryState {
-  checkIds(() => memberId(state.instanceIdentifier, input.code, 'x'));
+  // A member class is an identifier part like any other (pr-rest 4.8 charset).
+  checkIds(() => memberId(state.instanceIdentifier, input.code, input.code));
   if (state.memberClasses.some((c) => c.code === input.code)) {
     throw new RegistryError('TONLE_ERR_REGISTRY_DUPLICATE', `Member class ${input.code} already exists.`);
   }
@@ -100,6 +101,7 @@ export function addMember(state: RegistryState, input: { memberClass: string; me
       `Member class ${input.memberClass} is not defined; use one of ${state.memberClasses.map((c) => c.code).join(', ') || '(none)'} or add it first.`,
     );
   }
+  if (input.name.length === 0 || input.name.length > 255) throw new RegistryError('TONLE_ERR_REGISTRY_VALIDATION', 'A member name must have 1-255 characters.');
   if (findMember(state, input) !== undefined) throw new RegistryError('TONLE_ERR_REGISTRY_DUPLICATE', `Member ${describeClient(input)} already exists.`);
   const member: MemberRecord = { memberClass: input.memberClass, memberCode: input.memberCode, name: input.name, subsystems: [] };
   return { ...state, members: [...state.members, member] };
@@ -159,7 +161,7 @@ export function deleteApprovedTsa(state: RegistryState, name: string): RegistryS
 }
 
 export function addGlobalGroup(state: RegistryState, input: { groupCode: string; description: string }): RegistryState {
-  checkIds(() => memberId(state.instanceIdentifier, 'x', input.groupCode));
+  checkIds(() => globalGroupId(state.instanceIdentifier, input.groupCode));
   if (input.groupCode === SECURITY_SERVER_OWNERS || state.globalGroups.some((g) => g.groupCode === input.groupCode)) {
     throw new RegistryError('TONLE_ERR_REGISTRY_DUPLICATE', `Global group ${input.groupCode} already exists.`);
   }
@@ -344,7 +346,7 @@ export function activateNextSigningKey(state: RegistryState): RegistryState {
   }
   return {
     ...state,
-    signingKeys: state.signingKeys.map((k) => (k.status === 'next' ? { ...k, status: 'current' as const } : k.status === 'current' ? { ...k, status: 'retired' as const, privateKey: {} } : k)),
+    signingKeys: state.signingKeys.map((k) => (k.status === 'next' ? { ...k, status: 'current' as const } : k.status === 'current' ? { ...k, status: 'retired' as const, privateKeyPem: '' } : k)),
   };
 }
 

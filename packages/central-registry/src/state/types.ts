@@ -4,6 +4,7 @@ import type {
   ClientRef,
   GlobalConfAlgorithm,
   MemberClassEntry,
+  ManagementRequestType,
   MemberRef,
   PublicJwk,
 } from '@tonle/protocol';
@@ -44,15 +45,7 @@ export interface GlobalGroupRecord {
   readonly members: readonly ClientRef[];
 }
 
-/** The management services of PR-MSERV (xroad-digest §4.7) that Tonle implements. */
-export type ManagementRequestType =
-  | 'authCertReg'
-  | 'clientReg'
-  | 'clientDeletion'
-  | 'authCertDeletion'
-  | 'addressChange'
-  | 'maintenanceModeEnable'
-  | 'maintenanceModeDisable';
+export type { ManagementRequestType } from '@tonle/protocol';
 
 export type ManagementRequestStatus = 'pending' | 'approved' | 'rejected' | 'revoked';
 
@@ -85,10 +78,11 @@ export interface SigningKeyRecord {
   readonly createdAt: string;
   readonly publicKey: PublicJwk;
   /**
-   * The private JWK. Kept in the store so every registry node can sign; never returned by the API nor
-   * written to the audit log.
+   * PKCS#8 PEM of the private key, encrypted with the registry's signing-key PIN when one is configured.
+   * Kept in the store so every registry node can sign; never returned by the API nor written to the
+   * audit log; emptied when the key is retired.
    */
-  readonly privateKey: Readonly<Record<string, string>>;
+  readonly privateKeyPem: string;
 }
 
 export type Role = 'registration-officer' | 'security-officer' | 'system-administrator' | 'observer';

@@ -6,7 +6,15 @@ import { OID, algorithmIdentifier, digest, exportSpki, schemeForKey, signX509 } 
 import { assertDistinguishedName, toPkijsName, type DistinguishedName } from './names.ts';
 import { KEY_USAGE_BITS, parseCertificateInternal, type KeyUsage } from './parse-certificate.ts';
 
-/** What to put into a certificate; see {@link issueCertificate}. */
+/**
+ * What to put into a certificate; see {@link issueCertificate}.
+ *
+ * @example
+ * ```ts
+ * const options: IssueCertificateOptions = { publicKey, subject, signingKey: caKey, issuerCertificate: caCert, notBefore, notAfter, keyUsage: ['nonRepudiation'] };
+ * const der = await issueCertificate(options);
+ * ```
+ */
 export interface IssueCertificateOptions {
   /** The subject's public key (KeyObject, or DER SubjectPublicKeyInfo, e.g. from a CSR). */
   readonly publicKey: KeyObject | Uint8Array;
@@ -37,7 +45,14 @@ export interface IssueCertificateOptions {
   readonly ocspNoCheck?: boolean;
 }
 
-/** Extended key usages by name (RFC 5280 §4.2.1.12). */
+/**
+ * Extended key usages by name (RFC 5280 §4.2.1.12).
+ *
+ * @example
+ * ```ts
+ * await issueCertificate({ ...base, extendedKeyUsage: ['ocspSigning'] satisfies ExtendedKeyUsageName[] });
+ * ```
+ */
 export type ExtendedKeyUsageName = 'serverAuth' | 'clientAuth' | 'codeSigning' | 'emailProtection' | 'timeStamping' | 'ocspSigning';
 
 const EKU_OIDS: Readonly<Record<ExtendedKeyUsageName, string>> = {

@@ -1,14 +1,28 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 
-/** One attribute of a distinguished name, e.g. `{ type: 'CN', value: '12345678' }`. */
+/**
+ * One attribute of a distinguished name, e.g. `{ type: 'CN', value: '12345678' }`.
+ *
+ * @example
+ * ```ts
+ * const cn: NameAttribute = { type: 'CN', value: '1234' };
+ * ```
+ */
 export interface NameAttribute {
   /** A short name (`C`, `ST`, `L`, `O`, `OU`, `CN`, `serialNumber`, `DC`, `E`) or a dotted OID. */
   readonly type: string;
   readonly value: string;
 }
 
-/** A distinguished name as an ordered list of attributes, most significant first (C, O, ..., CN). */
+/**
+ * A distinguished name as an ordered list of attributes, most significant first (C, O, ..., CN).
+ *
+ * @example
+ * ```ts
+ * const subject: DistinguishedName = [{ type: 'C', value: 'EE' }, { type: 'O', value: 'GOV' }, { type: 'CN', value: '1234' }];
+ * ```
+ */
 export type DistinguishedName = readonly NameAttribute[];
 
 const SHORT_TO_OID: Readonly<Record<string, string>> = {
@@ -79,12 +93,26 @@ export function toPkijsName(name: DistinguishedName): pkijs.RelativeDistinguishe
   return new pkijs.RelativeDistinguishedNames({ schema: asn1js.fromBER(der).result });
 }
 
-/** RFC 4514-like text, most significant first (`C=EE, O=GOV, CN=123`), for messages and logs. */
+/**
+ * RFC 4514-like text, most significant first (`C=EE, O=GOV, CN=123`), for messages and logs.
+ *
+ * @example
+ * ```ts
+ * formatDistinguishedName(parseCertificate(der).subject); // 'C=EE, O=GOV, CN=1234'
+ * ```
+ */
 export function formatDistinguishedName(name: DistinguishedName): string {
   return name.map((a) => `${a.type}=${a.value.replace(/([,+"\\<>;=])/g, '\\$1')}`).join(', ');
 }
 
-/** The values of one attribute type in a name, e.g. all `OU`s. */
+/**
+ * The values of one attribute type in a name, e.g. all `OU`s.
+ *
+ * @example
+ * ```ts
+ * const [memberCode] = nameValues(parseCertificate(der).subject, 'CN');
+ * ```
+ */
 export function nameValues(name: DistinguishedName, type: string): string[] {
   const oid = attributeOid(type);
   return name.filter((a) => (SHORT_TO_OID[a.type] ?? a.type) === oid).map((a) => a.value);

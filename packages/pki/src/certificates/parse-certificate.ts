@@ -5,7 +5,14 @@ import { PkiError, parseGuard } from '../errors/index.ts';
 import { toDer } from '../pem/index.ts';
 import { fromPkijsName, nameDer, type DistinguishedName } from './names.ts';
 
-/** Key usage bits of RFC 5280 §4.2.1.3, by name. */
+/**
+ * Key usage bits of RFC 5280 §4.2.1.3, by name.
+ *
+ * @example
+ * ```ts
+ * validateCertificatePath({ certificate, trustAnchors, at, requiredKeyUsage: ['nonRepudiation'] satisfies KeyUsage[] });
+ * ```
+ */
 export type KeyUsage =
   | 'digitalSignature'
   | 'nonRepudiation'
@@ -17,7 +24,14 @@ export type KeyUsage =
   | 'encipherOnly'
   | 'decipherOnly';
 
-/** RFC 5280 §4.2.1.3 bit order. */
+/**
+ * RFC 5280 §4.2.1.3 bit order.
+ *
+ * @example
+ * ```ts
+ * KEY_USAGE_BITS[0]; // 'digitalSignature' (bit 0 of RFC 5280 §4.2.1.3)
+ * ```
+ */
 export const KEY_USAGE_BITS: readonly KeyUsage[] = [
   'digitalSignature',
   'nonRepudiation',
@@ -30,7 +44,15 @@ export const KEY_USAGE_BITS: readonly KeyUsage[] = [
   'decipherOnly',
 ];
 
-/** What Tonle needs to know about a certificate, read once from its DER. */
+/**
+ * What Tonle needs to know about a certificate, read once from its DER.
+ *
+ * @example
+ * ```ts
+ * const info: CertificateInfo = parseCertificate(der);
+ * if (info.notAfter < clock.now()) renew();
+ * ```
+ */
 export interface CertificateInfo {
   /** The exact DER the information was read from. */
   readonly der: Uint8Array;

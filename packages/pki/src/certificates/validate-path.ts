@@ -8,7 +8,15 @@ import {
   type ParsedCertificate,
 } from './parse-certificate.ts';
 
-/** Inputs of {@link validateCertificatePath}. */
+/**
+ * Inputs of {@link validateCertificatePath}.
+ *
+ * @example
+ * ```ts
+ * const options: ValidateCertificatePathOptions = { certificate, intermediates: [], trustAnchors: approvedCaCerts, at: clock.now() };
+ * validateCertificatePath(options);
+ * ```
+ */
 export interface ValidateCertificatePathOptions {
   /** The end-entity certificate (DER or PEM). */
   readonly certificate: Uint8Array | string;
@@ -26,7 +34,14 @@ export interface ValidateCertificatePathOptions {
   readonly maxPathLength?: number;
 }
 
-/** A validated path: `chain[0]` is the end entity, the last element the trust anchor. */
+/**
+ * A validated path: `chain[0]` is the end entity, the last element the trust anchor.
+ *
+ * @example
+ * ```ts
+ * const { chain, trustAnchor }: ValidatedPath = validateCertificatePath({ certificate, trustAnchors, at: clock.now() });
+ * ```
+ */
 export interface ValidatedPath {
   readonly chain: readonly CertificateInfo[];
   readonly trustAnchor: CertificateInfo;

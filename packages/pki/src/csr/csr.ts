@@ -18,7 +18,15 @@ class SignableCertificationRequest extends pkijs.CertificationRequest {
   }
 }
 
-/** Inputs of {@link createCsr}. */
+/**
+ * Inputs of {@link createCsr}.
+ *
+ * @example
+ * ```ts
+ * const options: CreateCsrOptions = { privateKey, subject: ejbcaProfile.subjectFor(member) };
+ * const csr = createCsr(options);
+ * ```
+ */
 export interface CreateCsrOptions {
   /** The key that proves possession by signing the request (RSA, ECDSA P-256/P-384, Ed25519). */
   readonly privateKey: KeyObject;
@@ -29,7 +37,14 @@ export interface CreateCsrOptions {
   readonly dnsNames?: readonly string[];
 }
 
-/** A parsed PKCS#10 request whose self-signature has been verified. */
+/**
+ * A parsed PKCS#10 request whose self-signature has been verified.
+ *
+ * @example
+ * ```ts
+ * const { subject, spki }: CsrInfo = parseCsr(body);
+ * ```
+ */
 export interface CsrInfo {
   readonly der: Uint8Array;
   readonly subject: DistinguishedName;

@@ -1,6 +1,11 @@
 /**
  * Every coded failure of `@tonle/pki`. Bad data or failed crypto gets one of these; programmer misuse
  * (wrong argument types) throws `TypeError` instead (jose's split).
+ *
+ * @example
+ * ```ts
+ * PKI_ERROR_CODES.includes('TONLE_ERR_PKI_REVOKED'); // true
+ * ```
  */
 export const PKI_ERROR_CODES = [
   'TONLE_ERR_PKI_MALFORMED',
@@ -35,7 +40,16 @@ export const PKI_ERROR_CODES = [
   'TONLE_ERR_PKI_JWS_ALGORITHM_NOT_ALLOWED',
 ] as const;
 
-/** The union of {@link PKI_ERROR_CODES}; switch on it rather than on `instanceof` or message text. */
+/**
+ * The union of {@link PKI_ERROR_CODES}; switch on it rather than on `instanceof` or message text.
+ *
+ * @example
+ * ```ts
+ * function isFreshnessProblem(code: PkiErrorCode): boolean {
+ *   return code === 'TONLE_ERR_PKI_OCSP_STALE' || code === 'TONLE_ERR_PKI_OCSP_NOT_YET_VALID';
+ * }
+ * ```
+ */
 export type PkiErrorCode = (typeof PKI_ERROR_CODES)[number];
 
 const BRAND = Symbol.for('tonle.pki.error');

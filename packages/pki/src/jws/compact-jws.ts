@@ -4,7 +4,15 @@ import { PkiError } from '../errors/index.ts';
 import { validateCertificatePath, type CertificateInfo, type KeyUsage } from '../certificates/index.ts';
 import { verifySignature, type JwsAlgorithm, type Signer } from '../signer/index.ts';
 
-/** Inputs of {@link signCompactJws}. */
+/**
+ * Inputs of {@link signCompactJws}.
+ *
+ * @example
+ * ```ts
+ * const options: SignCompactJwsOptions = { payload: '{"id":"m1"}', signer, header: { typ: 'tonle+jws' } };
+ * const jws = await signCompactJws(options);
+ * ```
+ */
 export interface SignCompactJwsOptions {
   readonly payload: Uint8Array | string;
   readonly signer: Signer;
@@ -14,7 +22,15 @@ export interface SignCompactJwsOptions {
   readonly includeCertificateChain?: boolean;
 }
 
-/** Inputs of {@link verifyCompactJws}: either an explicit `key`, or `trustAnchors` to validate the `x5c` chain. */
+/**
+ * Inputs of {@link verifyCompactJws}: either an explicit `key`, or `trustAnchors` to validate the `x5c` chain.
+ *
+ * @example
+ * ```ts
+ * const options: VerifyCompactJwsOptions = { algorithms: ['ES256'], trustAnchors: approvedCaCerts, at: clock.now() };
+ * const { payload } = verifyCompactJws(jws, options);
+ * ```
+ */
 export interface VerifyCompactJwsOptions {
   /** Algorithms accepted (never take `alg` from the token without an allow-list, RFC 8725 §3.1). */
   readonly algorithms: readonly JwsAlgorithm[];
@@ -28,7 +44,14 @@ export interface VerifyCompactJwsOptions {
   readonly requiredKeyUsage?: readonly KeyUsage[];
 }
 
-/** A verified compact JWS. */
+/**
+ * A verified compact JWS.
+ *
+ * @example
+ * ```ts
+ * const { payload, signerCertificate }: VerifiedCompactJws = verifyCompactJws(jws, { algorithms: ['ES256'], key });
+ * ```
+ */
 export interface VerifiedCompactJws {
   readonly payload: Uint8Array;
   readonly protectedHeader: Readonly<Record<string, unknown>>;

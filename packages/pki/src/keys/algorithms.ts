@@ -1,10 +1,25 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { PkiError } from '../errors/index.ts';
 
-/** Digest algorithms accepted in time-stamp imprints and signatures. */
+/**
+ * Digest algorithms accepted in time-stamp imprints and signatures.
+ *
+ * @example
+ * ```ts
+ * const alg: HashAlgorithm = 'SHA-512';
+ * const imprint = digest(alg, data);
+ * ```
+ */
 export type HashAlgorithm = 'SHA-256' | 'SHA-384' | 'SHA-512';
 
-/** Object identifiers used across the package (RFC 5280, RFC 5754, RFC 8410, RFC 6960, RFC 3161). */
+/**
+ * Object identifiers used across the package (RFC 5280, RFC 5754, RFC 8410, RFC 6960, RFC 3161).
+ *
+ * @example
+ * ```ts
+ * issueCertificate({ ...base, extendedKeyUsage: [OID.ekuTimeStamping] });
+ * ```
+ */
 export const OID = {
   sha1: '1.3.14.3.2.26',
   sha256: '2.16.840.1.101.3.4.2.1',
@@ -55,7 +70,14 @@ export function hashFromOid(oid: string): HashAlgorithm | undefined {
   return undefined;
 }
 
-/** Digest of `data` with node:crypto. */
+/**
+ * Digest of `data` with node:crypto.
+ *
+ * @example
+ * ```ts
+ * const sha256 = digest('SHA-256', new TextEncoder().encode('abc'));
+ * ```
+ */
 export function digest(alg: HashAlgorithm | 'SHA-1', data: Uint8Array): Uint8Array {
   const node = alg === 'SHA-1' ? 'sha1' : HASH_BY_NAME[alg].node;
   return new Uint8Array(createHash(node).update(data).digest());

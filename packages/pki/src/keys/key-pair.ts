@@ -5,10 +5,25 @@ import { decodePem, encodePem } from '../pem/index.ts';
 
 const generate = promisify(nodeGenerateKeyPair);
 
-/** Key types Tonle generates and accepts (architecture §4: ES256 default, RSA 2048-4096, EdDSA). */
+/**
+ * Key types Tonle generates and accepts (architecture §4: ES256 default, RSA 2048-4096, EdDSA).
+ *
+ * @example
+ * ```ts
+ * const spec: KeySpec = 'P-256';
+ * const { privateKey } = await generateKeyPair(spec);
+ * ```
+ */
 export type KeySpec = 'RSA-2048' | 'RSA-3072' | 'RSA-4096' | 'P-256' | 'P-384' | 'Ed25519';
 
-/** A node:crypto key pair. Keys stay KeyObjects so the hot path never re-parses them. */
+/**
+ * A node:crypto key pair. Keys stay KeyObjects so the hot path never re-parses them.
+ *
+ * @example
+ * ```ts
+ * const { privateKey, publicKey }: KeyPair = await generateKeyPair('Ed25519');
+ * ```
+ */
 export interface KeyPair {
   readonly privateKey: KeyObject;
   readonly publicKey: KeyObject;

@@ -3,12 +3,25 @@ import * as pkijs from 'pkijs';
 import { hex, parseCertificateInternal, serialHex, type ParsedCertificate } from '../certificates/index.ts';
 import { OID, algorithmIdentifier, digest, hashFromOid, hashOid, type HashAlgorithm } from '../keys/index.ts';
 
-/** The hash algorithms a CertID may use; SHA-1 because `openssl ocsp` and most clients send it (RFC 6960 §4.1.1). */
+/**
+ * The hash algorithms a CertID may use; SHA-1 because `openssl ocsp` and most clients send it (RFC 6960 §4.1.1).
+ *
+ * @example
+ * ```ts
+ * buildOcspRequest({ certificate, issuer, hashAlgorithm: 'SHA-256' satisfies CertIdHashAlgorithm });
+ * ```
+ */
 export type CertIdHashAlgorithm = 'SHA-1' | HashAlgorithm;
 
 /**
  * An OCSP CertID (RFC 6960 §4.1.1): which certificate of which issuer a request or response is about.
  * Hashes and serial are lower-case hex; the serial has no leading zero bytes (as in `parseCertificate`).
+ *
+ * @example
+ * ```ts
+ * const [certId]: readonly OcspCertId[] = parseOcspRequest(body).certIds;
+ * const known = await store.get(certId.serialNumber);
+ * ```
  */
 export interface OcspCertId {
   /** `'SHA-1'`, `'SHA-256'`, `'SHA-384'`, `'SHA-512'`, or the dotted OID of an algorithm we do not support. */

@@ -6,7 +6,15 @@ import { parseCertificateInternal } from '../certificates/index.ts';
 import { OID } from '../keys/index.ts';
 import { certIdFor, certIdFromPkijs, certIdToPkijs, type CertIdHashAlgorithm, type OcspCertId } from './cert-id.ts';
 
-/** Inputs of {@link buildOcspRequest}. */
+/**
+ * Inputs of {@link buildOcspRequest}.
+ *
+ * @example
+ * ```ts
+ * const options: BuildOcspRequestOptions = { certificate, issuer, nonce: true };
+ * const { der, nonce } = buildOcspRequest(options);
+ * ```
+ */
 export interface BuildOcspRequestOptions {
   /** The certificate whose status is asked (DER or PEM). */
   readonly certificate: Uint8Array | string;
@@ -18,14 +26,28 @@ export interface BuildOcspRequestOptions {
   readonly hashAlgorithm?: CertIdHashAlgorithm;
 }
 
-/** A built OCSP request and the nonce it carries (pass it to `verifyOcspResponse`). */
+/**
+ * A built OCSP request and the nonce it carries (pass it to `verifyOcspResponse`).
+ *
+ * @example
+ * ```ts
+ * const { der, certId, nonce }: BuiltOcspRequest = buildOcspRequest({ certificate, issuer, nonce: true });
+ * ```
+ */
 export interface BuiltOcspRequest {
   readonly der: Uint8Array;
   readonly certId: OcspCertId;
   readonly nonce?: Uint8Array;
 }
 
-/** A parsed OCSP request (what a responder needs). */
+/**
+ * A parsed OCSP request (what a responder needs).
+ *
+ * @example
+ * ```ts
+ * const { certIds, nonce }: ParsedOcspRequest = parseOcspRequest(body);
+ * ```
+ */
 export interface ParsedOcspRequest {
   readonly certIds: readonly OcspCertId[];
   /** The nonce extension's value (the OCTET STRING contents, RFC 8954 §2.1). */

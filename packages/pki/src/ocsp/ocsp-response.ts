@@ -13,7 +13,14 @@ import { OID, digest, signX509, verifyX509 } from '../keys/index.ts';
 import { certIdFor, certIdFromPkijs, certIdToPkijs, sameCertId, type CertIdHashAlgorithm, type OcspCertId } from './cert-id.ts';
 import { nonceExtension, nonceFromExtensions } from './ocsp-request.ts';
 
-/** RFC 5280 §5.3.1 CRLReason names, indexed by their code (7 is unused). */
+/**
+ * RFC 5280 §5.3.1 CRLReason names, indexed by their code (7 is unused).
+ *
+ * @example
+ * ```ts
+ * REVOCATION_REASONS[1]; // 'keyCompromise'
+ * ```
+ */
 export const REVOCATION_REASONS = [
   'unspecified',
   'keyCompromise',
@@ -28,10 +35,24 @@ export const REVOCATION_REASONS = [
   'aACompromise',
 ] as const;
 
-/** A revocation reason name (RFC 5280 §5.3.1). */
+/**
+ * A revocation reason name (RFC 5280 §5.3.1).
+ *
+ * @example
+ * ```ts
+ * const reason: RevocationReason = 'keyCompromise';
+ * ```
+ */
 export type RevocationReason = Exclude<(typeof REVOCATION_REASONS)[number], undefined>;
 
-/** RFC 6960 §4.2.1 OCSPResponseStatus values. */
+/**
+ * RFC 6960 §4.2.1 OCSPResponseStatus values.
+ *
+ * @example
+ * ```ts
+ * const { responseStatus }: { responseStatus: OcspResponseStatus } = parseOcspResponse(der);
+ * ```
+ */
 export type OcspResponseStatus = 'successful' | 'malformedRequest' | 'internalError' | 'tryLater' | 'sigRequired' | 'unauthorized';
 const RESPONSE_STATUS: readonly (OcspResponseStatus | undefined)[] = [
   'successful',
@@ -43,10 +64,24 @@ const RESPONSE_STATUS: readonly (OcspResponseStatus | undefined)[] = [
   'unauthorized',
 ];
 
-/** The status of one certificate in a response. */
+/**
+ * The status of one certificate in a response.
+ *
+ * @example
+ * ```ts
+ * const status: OcspCertStatus = verifyOcspResponse({ response, certificate, issuer, at, maxAgeMs }).status;
+ * ```
+ */
 export type OcspCertStatus = 'good' | 'revoked' | 'unknown';
 
-/** One SingleResponse to put into {@link buildOcspResponse}. */
+/**
+ * One SingleResponse to put into {@link buildOcspResponse}.
+ *
+ * @example
+ * ```ts
+ * const single: OcspSingleResponseInput = { certId, status: 'revoked', revocationTime, revocationReason: 'keyCompromise', thisUpdate: now, nextUpdate: now + 3_600_000 };
+ * ```
+ */
 export interface OcspSingleResponseInput {
   readonly certId: OcspCertId;
   readonly status: OcspCertStatus;
@@ -57,7 +92,15 @@ export interface OcspSingleResponseInput {
   readonly nextUpdate?: number;
 }
 
-/** Inputs of {@link buildOcspResponse}. */
+/**
+ * Inputs of {@link buildOcspResponse}.
+ *
+ * @example
+ * ```ts
+ * const options: BuildOcspResponseOptions = { responderCertificate, privateKey, producedAt: now, responses: [single], certificates: [responderCertificate] };
+ * const der = buildOcspResponse(options);
+ * ```
+ */
 export interface BuildOcspResponseOptions {
   /** The certificate of the key that signs: the CA itself or its delegated responder (EKU OCSPSigning). */
   readonly responderCertificate: Uint8Array;
@@ -70,7 +113,14 @@ export interface BuildOcspResponseOptions {
   readonly certificates?: readonly Uint8Array[];
 }
 
-/** One SingleResponse as parsed. */
+/**
+ * One SingleResponse as parsed.
+ *
+ * @example
+ * ```ts
+ * const [first]: readonly OcspSingleResponse[] = parseOcspResponse(der).responses;
+ * ```
+ */
 export interface OcspSingleResponse {
   readonly certId: OcspCertId;
   readonly status: OcspCertStatus;
@@ -80,7 +130,14 @@ export interface OcspSingleResponse {
   readonly revocationReason?: RevocationReason;
 }
 
-/** A parsed (not yet verified) OCSP response. */
+/**
+ * A parsed (not yet verified) OCSP response.
+ *
+ * @example
+ * ```ts
+ * const parsed: ParsedOcspResponse = parseOcspResponse(der);
+ * ```
+ */
 export interface ParsedOcspResponse {
   readonly responseStatus: OcspResponseStatus;
   /** Present when `responseStatus` is `successful`. */
@@ -93,7 +150,14 @@ export interface ParsedOcspResponse {
   readonly responderId?: { readonly byKey: string } | { readonly byName: string };
 }
 
-/** Result of {@link verifyOcspResponse}. */
+/**
+ * Result of {@link verifyOcspResponse}.
+ *
+ * @example
+ * ```ts
+ * const result: OcspVerification = verifyOcspResponse({ response, certificate, issuer, at: clock.now(), maxAgeMs: 3_600_000 });
+ * ```
+ */
 export interface OcspVerification {
   readonly status: OcspCertStatus;
   readonly thisUpdate: number;
@@ -105,7 +169,15 @@ export interface OcspVerification {
   readonly responderCertificate: Uint8Array;
 }
 
-/** Inputs of {@link verifyOcspResponse}. */
+/**
+ * Inputs of {@link verifyOcspResponse}.
+ *
+ * @example
+ * ```ts
+ * const options: VerifyOcspResponseOptions = { response, certificate, issuer, at: clock.now(), maxAgeMs: 3_600_000, nonce };
+ * assertOcspGood(verifyOcspResponse(options));
+ * ```
+ */
 export interface VerifyOcspResponseOptions {
   /** DER OCSPResponse as received. */
   readonly response: Uint8Array;

@@ -1,38 +1,26 @@
+import type { MemberId, SecurityServerId } from '@tonle/protocol';
 import { PkiError } from '../errors/index.ts';
 import { nameValues, parseCertificate, type CertificateInfo, type DistinguishedName } from '../certificates/index.ts';
 
 /**
- * The member a signing certificate belongs to. Structurally the `MemberId` of `@tonle/protocol`
- * (`{ type: 'MEMBER', instance, memberClass, memberCode }`).
- */
-export interface ProfileMemberId {
-  readonly type: 'MEMBER';
-  readonly instance: string;
-  readonly memberClass: string;
-  readonly memberCode: string;
-}
-
-/** A security server as named in an authentication certificate. */
-export interface ProfileServerId {
-  readonly instance: string;
-  readonly memberClass: string;
-  readonly memberCode: string;
-  readonly serverCode: string;
-}
-
-/**
  * A certificate profile: how a CA writes member and server identities into certificate subjects, and
  * how a verifier reads the member back (X-Road's `CertificateProfileInfoProvider`, xroad-digest §4.3).
+ *
+ * @example
+ * ```ts
+ * const profile: CertificateProfile = certificateProfileByName('ejbca');
+ * const member = profile.memberIdFromCertificate(signCertDer, 'EE');
+ * ```
  */
 export interface CertificateProfile {
   /** The name global configuration uses for this profile (`approvedCAs[].certificateProfile`). */
   readonly name: string;
   /** Subject of a member's signing certificate. */
-  subjectFor(member: ProfileMemberId): DistinguishedName;
+  subjectFor(member: MemberId): DistinguishedName;
   /** Subject of a security server's authentication certificate. */
-  authSubjectFor(server: ProfileServerId): DistinguishedName;
+  authSubjectFor(server: Omit<SecurityServerId, 'type'> & { readonly type?: 'SERVER' }): DistinguishedName;
   /** The member a signing certificate identifies; `instance` is the verifier's own instance. */
-  memberIdFromCertificate(certificate: Uint8Array | string | CertificateInfo, instance: string): ProfileMemberId;
+  memberIdFromCertificate(certificate: Uint8Array | string | CertificateInfo, instance: string): MemberId;
 }
 
 function requireText(value: unknown, what: string): string {
@@ -66,14 +54,14 @@ function single(subject: DistinguishedName, type: string, meaning: string): stri
  */
 export const ejbcaProfile: CertificateProfile = Object.freeze({
   name: 'ejbca',
-  subjectFor(member: ProfileMemberId): DistinguishedName {
+  subjectFor(member: MemberId): DistinguishedName {
     return [
       { type: 'C', value: requireText(member?.instance, 'instance') },
       { type: 'O', value: requireText(member.memberClass, 'memberClass') },
       { type: 'CN', value: requireText(member.memberCode, 'memberCode') },
     ];
   },
-  authSubjectFor(server: ProfileServerId): DistinguishedName {
+  authSubjectFor(server: Omit<SecurityServerId, 'type'> & { readonly type?: 'SERVER' }): DistinguishedName {
     return [
       { type: 'C', value: requireText(server?.instance, 'instance') },
       { type: 'O', value: requireText(server.memberClass, 'memberClass') },
@@ -81,7 +69,7 @@ export const ejbcaProfile: CertificateProfile = Object.freeze({
       { type: 'CN', value: requireText(server.serverCode, 'serverCode') },
     ];
   },
-  memberIdFromCertificate(certificate: Uint8Array | string | CertificateInfo, instance: string): ProfileMemberId {
+  memberIdFromCertificate(certificate: Uint8Array | string | CertificateInfo, instance: string): MemberId {
     requireText(instance, 'instance');
     const info = typeof certificate === 'string' || certificate instanceof Uint8Array ? parseCertificate(certificate) : certificate;
     const c = single(info.subject, 'C', 'instance identifier');

@@ -2,6 +2,4 @@ export {
   ejbcaProfile,
   certificateProfileByName,
   type CertificateProfile,
-  type ProfileMemberId,
-  type ProfileServerId,
 } from './ejbca-profile.ts';

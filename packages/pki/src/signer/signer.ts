@@ -3,10 +3,25 @@ import { PkiError } from '../errors/index.ts';
 import { parseCertificate } from '../certificates/index.ts';
 import { exportSpki } from '../keys/index.ts';
 
-/** JWS algorithms Tonle signs and verifies (architecture §4: ES256 default, PS256/RS256 RSA 2048-4096, EdDSA). */
+/**
+ * JWS algorithms Tonle signs and verifies (architecture §4: ES256 default, PS256/RS256 RSA 2048-4096, EdDSA).
+ *
+ * @example
+ * ```ts
+ * const alg: JwsAlgorithm = 'ES256';
+ * verifyCompactJws(jws, { algorithms: [alg], key });
+ * ```
+ */
 export type JwsAlgorithm = 'ES256' | 'ES384' | 'PS256' | 'RS256' | 'EdDSA';
 
-/** Every supported algorithm, e.g. as a verifier's allow-list. */
+/**
+ * Every supported algorithm, e.g. as a verifier's allow-list.
+ *
+ * @example
+ * ```ts
+ * verifyCompactJws(jws, { algorithms: JWS_ALGORITHMS, key });
+ * ```
+ */
 export const JWS_ALGORITHMS: readonly JwsAlgorithm[] = Object.freeze(['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA']);
 
 /**
@@ -27,7 +42,15 @@ export interface Signer {
   sign(data: Uint8Array): Promise<Uint8Array>;
 }
 
-/** Inputs of {@link createSoftwareSigner}. */
+/**
+ * Inputs of {@link createSoftwareSigner}.
+ *
+ * @example
+ * ```ts
+ * const options: SoftwareSignerOptions = { privateKey, certificateChain: [signCert, caCert] };
+ * const signer = createSoftwareSigner(options);
+ * ```
+ */
 export interface SoftwareSignerOptions {
   readonly privateKey: KeyObject;
   /** Leaf first; the leaf's public key must belong to `privateKey`. May be empty for a bare key. */
@@ -140,7 +163,15 @@ export function createSoftwareSigner(options: SoftwareSignerOptions): Signer {
   });
 }
 
-/** Inputs of {@link verifySignature}. */
+/**
+ * Inputs of {@link verifySignature}.
+ *
+ * @example
+ * ```ts
+ * const options: VerifySignatureOptions = { algorithm: 'ES256', publicKey: signCertDer, data, signature };
+ * verifySignature(options);
+ * ```
+ */
 export interface VerifySignatureOptions {
   readonly algorithm: JwsAlgorithm;
   /** The public key (a KeyObject), or a DER certificate whose key is used. */

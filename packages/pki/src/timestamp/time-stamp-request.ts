@@ -4,7 +4,15 @@ import * as pkijs from 'pkijs';
 import { PkiError, parseGuard } from '../errors/index.ts';
 import { algorithmIdentifier, digest as hashData, hashFromOid, hashLength, hashOid, type HashAlgorithm } from '../keys/index.ts';
 
-/** Inputs of {@link buildTimeStampRequest}: give the `digest` (with its algorithm) or the `data` to hash. */
+/**
+ * Inputs of {@link buildTimeStampRequest}: give the `digest` (with its algorithm) or the `data` to hash.
+ *
+ * @example
+ * ```ts
+ * const options: BuildTimeStampRequestOptions = { hashAlgorithm: 'SHA-256', data: checkpointBytes, nonce: true };
+ * const { der, nonce } = buildTimeStampRequest(options);
+ * ```
+ */
 export interface BuildTimeStampRequestOptions {
   readonly hashAlgorithm: HashAlgorithm;
   /** The message imprint, already hashed with `hashAlgorithm`. */
@@ -19,13 +27,28 @@ export interface BuildTimeStampRequestOptions {
   readonly policy?: string;
 }
 
-/** A built request and the nonce it carries (pass it to `verifyTimeStampToken`). */
+/**
+ * A built request and the nonce it carries (pass it to `verifyTimeStampToken`).
+ *
+ * @example
+ * ```ts
+ * const { der, nonce }: BuiltTimeStampRequest = buildTimeStampRequest({ hashAlgorithm: 'SHA-256', data });
+ * ```
+ */
 export interface BuiltTimeStampRequest {
   readonly der: Uint8Array;
   readonly nonce?: Uint8Array;
 }
 
-/** A parsed TimeStampReq (what a TSA needs). */
+/**
+ * A parsed TimeStampReq (what a TSA needs).
+ *
+ * @example
+ * ```ts
+ * const req: ParsedTimeStampRequest = parseTimeStampRequest(body);
+ * const includeCertificate = req.certReq;
+ * ```
+ */
 export interface ParsedTimeStampRequest {
   readonly hashAlgorithm: HashAlgorithm;
   readonly digest: Uint8Array;

@@ -17,7 +17,14 @@ import {
 } from '../keys/index.ts';
 import { positiveIntegerBytes } from './time-stamp-request.ts';
 
-/** RFC 3161 §2.4.2 PKIFailureInfo names with their bit numbers. */
+/**
+ * RFC 3161 §2.4.2 PKIFailureInfo names with their bit numbers.
+ *
+ * @example
+ * ```ts
+ * TSP_FAILURE_BITS.badAlg; // 0
+ * ```
+ */
 export const TSP_FAILURE_BITS = {
   badAlg: 0,
   badRequest: 2,
@@ -29,14 +36,37 @@ export const TSP_FAILURE_BITS = {
   systemFailure: 25,
 } as const;
 
-/** A PKIFailureInfo name (RFC 3161 §2.4.2). */
+/**
+ * A PKIFailureInfo name (RFC 3161 §2.4.2).
+ *
+ * @example
+ * ```ts
+ * const failure: TimeStampFailureInfo = 'badAlg';
+ * reply.send(buildTimeStampRejection(failure));
+ * ```
+ */
 export type TimeStampFailureInfo = keyof typeof TSP_FAILURE_BITS;
 
-/** RFC 3161 §2.4.2 PKIStatus names. */
+/**
+ * RFC 3161 §2.4.2 PKIStatus names.
+ *
+ * @example
+ * ```ts
+ * const { status }: { status: TimeStampStatus } = parseTimeStampResponse(body);
+ * ```
+ */
 export type TimeStampStatus = 'granted' | 'grantedWithMods' | 'rejection' | 'waiting' | 'revocationWarning' | 'revocationNotification';
 const STATUS_NAMES: readonly TimeStampStatus[] = ['granted', 'grantedWithMods', 'rejection', 'waiting', 'revocationWarning', 'revocationNotification'];
 
-/** Inputs of {@link buildTimeStampResponse}. */
+/**
+ * Inputs of {@link buildTimeStampResponse}.
+ *
+ * @example
+ * ```ts
+ * const options: BuildTimeStampResponseOptions = { tsaCertificate, privateKey, policy: '1.3.6.1.4.1.99999.1', serialNumber: 1n, genTime: clock.now(), hashAlgorithm: req.hashAlgorithm, digest: req.digest, includeCertificate: req.certReq };
+ * const der = buildTimeStampResponse(options);
+ * ```
+ */
 export interface BuildTimeStampResponseOptions {
   /** The TSA certificate (critical EKU id-kp-timeStamping, RFC 3161 §2.3). */
   readonly tsaCertificate: Uint8Array;
@@ -57,7 +87,14 @@ export interface BuildTimeStampResponseOptions {
   readonly chain?: readonly Uint8Array[];
 }
 
-/** A parsed TimeStampResp. */
+/**
+ * A parsed TimeStampResp.
+ *
+ * @example
+ * ```ts
+ * const { status, failInfo, token }: ParsedTimeStampResponse = parseTimeStampResponse(body);
+ * ```
+ */
 export interface ParsedTimeStampResponse {
   readonly status: TimeStampStatus;
   readonly failInfo?: readonly TimeStampFailureInfo[];
@@ -66,7 +103,15 @@ export interface ParsedTimeStampResponse {
   readonly token?: Uint8Array;
 }
 
-/** Inputs of {@link verifyTimeStampToken}: give the stamped `data` or its `digest`. */
+/**
+ * Inputs of {@link verifyTimeStampToken}: give the stamped `data` or its `digest`.
+ *
+ * @example
+ * ```ts
+ * const options: VerifyTimeStampTokenOptions = { token, data: checkpointBytes, trustedTsaCertificates: approvedTsaCerts };
+ * verifyTimeStampToken(options);
+ * ```
+ */
 export interface VerifyTimeStampTokenOptions {
   /** DER TimeStampToken (a CMS ContentInfo), e.g. `parseTimeStampResponse(res).token`. */
   readonly token: Uint8Array;
@@ -79,7 +124,14 @@ export interface VerifyTimeStampTokenOptions {
   readonly nonce?: Uint8Array;
 }
 
-/** What a verified token says. */
+/**
+ * What a verified token says.
+ *
+ * @example
+ * ```ts
+ * const { genTime, serialNumber }: TimeStampVerification = verifyTimeStampToken({ token, data, trustedTsaCertificates });
+ * ```
+ */
 export interface TimeStampVerification {
   /** Epoch ms. */
   readonly genTime: number;

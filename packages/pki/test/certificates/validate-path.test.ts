@@ -126,6 +126,23 @@ describe('validateCertificatePath', () => {
     expect(codeOf(() => validateCertificatePath({ ...base(), maxPathLength: 2 }))).toBe('TONLE_ERR_PKI_PATH_TOO_LONG');
   });
 
+  it('an unknown critical extension is refused (RFC 5280 §4.2)', async () => {
+    const t = tempDir();
+    try {
+      const key = `${t.dir}/k.pem`;
+      const out = `${t.dir}/c.pem`;
+      const gen = openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-subj', '/CN=odd', '-days', '2', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign', '-addext', '1.3.6.1.4.1.99999.7=critical,DER:05:00', '-out', out]);
+      expect(gen.ok).toBe(true);
+      const { readFileSync } = await import('node:fs');
+      const der = decodePem(readFileSync(out, 'utf8'), 'CERTIFICATE');
+      expect(parseCertificate(der).unknownCriticalExtensions).toEqual(['1.3.6.1.4.1.99999.7']);
+      const at = parseCertificate(der).notBefore + 1000;
+      expect(codeOf(() => validateCertificatePath({ certificate: der, trustAnchors: [der], at }))).toBe('TONLE_ERR_PKI_UNSUPPORTED_ALGORITHM');
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it('openssl verify accepts the issued chain at the same instant (interop)', () => {
     const t = tempDir();
     try {

@@ -44,6 +44,22 @@ describe('CSR', () => {
     }
   });
 
+  it('verifies an RSA-PSS signed CSR made by openssl', async () => {
+    const t = tempDir();
+    try {
+      const key = `${t.dir}/k.pem`;
+      const out = `${t.dir}/r.pem`;
+      const gen = openssl(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-sha256', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32', '-subj', '/C=EE/O=GOV/CN=pss', '-out', out]);
+      expect(gen.ok).toBe(true);
+      const { readFileSync } = await import('node:fs');
+      const text = readFileSync(out, 'utf8');
+      expect(openssl(['req', '-in', out, '-noout', '-text']).out).toContain('rsassaPss');
+      expect(parseCsr(text).subject.map((a) => a.value)).toEqual(['EE', 'GOV', 'pss']);
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it('a tampered request fails with TONLE_ERR_PKI_BAD_SIGNATURE; garbage with MALFORMED', async () => {
     const { privateKey } = await generateKeyPair('P-256');
     const der = createCsr({ privateKey, subject });

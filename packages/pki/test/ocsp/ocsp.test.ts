@@ -205,4 +205,29 @@ describe('OCSP responses', () => {
       t.cleanup();
     }
   });
+
+  it('verifies responses produced by the openssl ocsp responder (responderID byName, SHA-256 CertID)', () => {
+    const t = tempDir();
+    try {
+      const info = parseCertificate(pki.sign.cert);
+      const expiry = new Date(info.notAfter).toISOString().replace(/[-:T]/g, '').slice(2, 14) + 'Z';
+      const index = t.write('index.txt', `R\t${expiry}\t300101000000Z,keyCompromise\t${info.serialNumber.toUpperCase()}\tunknown\t/C=EE/O=GOV/CN=1234\n`);
+      const ca = t.write('ca.pem', pem(pki.intermediate.cert));
+      const key = t.write('ca.key', pki.intermediate.key.export({ format: 'pem', type: 'pkcs8' }) as string);
+      const req = buildOcspRequest({ certificate: pki.sign.cert, issuer: pki.intermediate.cert, hashAlgorithm: 'SHA-256', nonce: true });
+      const reqFile = t.write('req.der', req.der);
+      const respFile = `${t.dir}/resp.der`;
+      const r = openssl(['ocsp', '-index', index, '-CA', ca, '-rsigner', ca, '-rkey', key, '-reqin', reqFile, '-respout', respFile, '-ndays', '1']);
+      expect(r.ok).toBe(true);
+      const response = new Uint8Array(readFileSync(respFile));
+      expect(parseOcspResponse(response).responderId).toHaveProperty('byName');
+      // openssl stamps thisUpdate with the wall clock; verify at that instant.
+      const thisUpdate = parseOcspResponse(response).responses[0]!.thisUpdate;
+      const result = verifyOcspResponse({ response, certificate: pki.sign.cert, issuer: pki.intermediate.cert, at: thisUpdate + 1000, maxAgeMs: 60_000, nonce: req.nonce! });
+      expect(result).toMatchObject({ status: 'revoked', revocationReason: 'keyCompromise', revocationTime: Date.UTC(2030, 0, 1) });
+      expect(codeOf(() => assertOcspGood(result))).toBe('TONLE_ERR_PKI_REVOKED');
+    } finally {
+      t.cleanup();
+    }
+  });
 });

@@ -26,7 +26,7 @@ describe('ejbcaProfile', () => {
       { type: 'O', value: 'GOV' },
       { type: 'CN', value: '1234' },
     ]);
-    expect(ejbcaProfile.authSubjectFor({ instance: 'EE', memberClass: 'GOV', memberCode: '1234', serverCode: 'ss1' }).map((a) => a.type)).toEqual([
+    expect(ejbcaProfile.authSubjectFor({ type: 'SERVER', instance: 'EE', memberClass: 'GOV', memberCode: '1234', serverCode: 'ss1' }).map((a) => a.type)).toEqual([
       'C',
       'O',
       'OU',

@@ -26,6 +26,8 @@ const CODES = [
   'Client.MissingHeaderField',
   'Client.InvalidHttpMethod',
   'Client.RequestTooLarge',
+  // Answered by a provider service (client SDK provider helper) to a peer that is not its security server.
+  'Client.UntrustedSource',
   'Server.ClientProxy.UnknownMember',
   'Server.ClientProxy.UnknownService',
   'Server.ClientProxy.SslAuthenticationFailed',
@@ -93,6 +95,7 @@ export const FAULTS: { readonly [C in FaultCode]: FaultSpec<C> } = {
   'Client.MissingHeaderField': { status: 400, message: 'A required X-Road header is missing' },
   'Client.InvalidHttpMethod': { status: 405, message: 'The HTTP method is not supported' },
   'Client.RequestTooLarge': { status: 413, message: 'The request body is larger than this security server accepts' },
+  'Client.UntrustedSource': { status: 403, message: 'The service accepts calls only from its own security server' },
   'Server.ClientProxy.UnknownMember': { status: 500, message: 'The client is not registered on this security server' },
   'Server.ClientProxy.UnknownService': { status: 500, message: 'No security server in the global configuration provides this service' },
   'Server.ClientProxy.SslAuthenticationFailed': { status: 500, message: 'The information system did not authenticate as its client requires' },

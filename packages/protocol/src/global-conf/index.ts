@@ -38,3 +38,10 @@ export {
   type GlobalConfRefresh,
 } from './client.ts';
 export { signGlobalConfiguration, type GlobalConfSigningKey } from './sign.ts';
+export {
+  signManagementRequest,
+  type ManagementRequestEnvelope,
+  type ManagementRequestPayload,
+  type ManagementRequestType,
+  type ManagementSigningKey,
+} from './management-request.ts';

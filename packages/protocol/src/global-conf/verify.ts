@@ -5,7 +5,14 @@ import { GlobalConfError } from './errors.ts';
 import { deepFreeze } from './schema.ts';
 import type { ConfigurationAnchor, GlobalConfAlgorithm, GlobalConfTrust, VerificationKey, VerifiedGlobalConfiguration } from './types.ts';
 
-/** The `typ` header every Tonle global configuration JWS carries, so no other JWS is mistaken for one. */
+/**
+ * The `typ` header every Tonle global configuration JWS carries, so no other JWS is mistaken for one.
+ *
+ * @example
+ * ```ts
+ * decodeProtectedHeader(jws).typ === GLOBAL_CONF_JWS_TYPE; // 'tonle-globalconf+jwt'
+ * ```
+ */
 export const GLOBAL_CONF_JWS_TYPE = 'tonle-globalconf+jwt';
 
 const ALGORITHMS: readonly GlobalConfAlgorithm[] = ['ES256', 'ES384', 'EdDSA', 'PS256', 'RS256'];

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock, type Clock } from '@tonle/protocol';
+import { memberId, securityServerId, systemClock, type Clock } from '@tonle/protocol';
 import {
   buildOcspRequest,
   buildTimeStampRequest,
@@ -31,6 +31,7 @@ import {
   loadTsaConfig,
   readSecretFile,
   stateLayout,
+  type CertificateOwner,
   type CertificationAuthority,
   type RevocationReason,
 } from '@tonle/trust-services';
@@ -196,12 +197,9 @@ export async function createTestPki(options: CreateTestPkiOptions = {}): Promise
     });
     const tsaUrl = await listen(createTsaServer({ config: tsaConfig, log, authority: tsa }));
 
-    const issue = async (
-      owner: { profile: 'sign'; member: Required<TestMember> } | { profile: 'auth'; server: Required<TestServer> },
-      keySpec: KeySpec,
-    ): Promise<TestCertificate> => {
+    const issue = async (owner: CertificateOwner, keySpec: KeySpec): Promise<TestCertificate> => {
       const keys = await generateKeyPair(keySpec);
-      const subject = owner.profile === 'sign' ? ejbcaProfile.subjectFor({ type: 'MEMBER', ...owner.member }) : ejbcaProfile.authSubjectFor(owner.server);
+      const subject = owner.profile === 'sign' ? ejbcaProfile.subjectFor(owner.member) : ejbcaProfile.authSubjectFor(owner.server);
       const csr = createCsr({ privateKey: keys.privateKey, publicKey: keys.publicKey, subject });
       const record = await authority.issue({ csr, owner });
       return Object.freeze({
@@ -227,15 +225,9 @@ export async function createTestPki(options: CreateTestPkiOptions = {}): Promise
       tsaUrl,
       apiKey,
       issueSignCertificate: (member, opts = {}) =>
-        issue({ profile: 'sign', member: { instance: member.instance ?? instance, memberClass: member.memberClass, memberCode: member.memberCode } }, opts.keySpec ?? 'P-256'),
+        issue({ profile: 'sign', member: memberId(member.instance ?? instance, member.memberClass, member.memberCode) }, opts.keySpec ?? 'P-256'),
       issueAuthCertificate: (server, opts = {}) =>
-        issue(
-          {
-            profile: 'auth',
-            server: { instance: server.instance ?? instance, memberClass: server.memberClass, memberCode: server.memberCode, serverCode: server.serverCode },
-          },
-          opts.keySpec ?? 'P-256',
-        ),
+        issue({ profile: 'auth', server: securityServerId(server.instance ?? instance, server.memberClass, server.memberCode, server.serverCode) }, opts.keySpec ?? 'P-256'),
       async revoke(serialNumber, reason = 'unspecified') {
         await authority.revoke(serialNumber, reason);
       },

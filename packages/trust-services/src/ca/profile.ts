@@ -8,7 +8,7 @@ import type { CertificateOwner } from './owners.ts';
  * certificates C=instance, O=member class, OU=member code, CN=server code).
  */
 export function expectedSubject(owner: CertificateOwner, profile: CertificateProfile = ejbcaProfile): DistinguishedName {
-  return owner.profile === 'sign' ? profile.subjectFor({ type: 'MEMBER', ...owner.member }) : profile.authSubjectFor(owner.server);
+  return owner.profile === 'sign' ? profile.subjectFor(owner.member) : profile.authSubjectFor(owner.server);
 }
 
 /** Same attributes with the same values, in any order, nothing more and nothing less. */

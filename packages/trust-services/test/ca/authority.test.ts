@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { memberId } from '@tonle/protocol';
 import { createCsr, generateKeyPair } from '@tonle/pki';
 import { createCertificationAuthority, createFileCertificateStore, loadCaConfig, stateLayout } from '@tonle/trust-services';
 import { fixedClock, quietLogger } from '../support/openssl.ts';
@@ -21,7 +22,7 @@ describe('certification authority (no HTTP)', () => {
       Array.from({ length: 16 }, (_, i) =>
         ca.issue({
           csr: createCsr({ privateKey: keys.privateKey, subject: [{ type: 'CN', value: `m${i}` }, { type: 'O', value: 'GOV' }, { type: 'C', value: 'EE' }] }),
-          owner: { profile: 'sign', member: { instance: 'EE', memberClass: 'GOV', memberCode: `m${i}` } },
+          owner: { profile: 'sign', member: memberId('EE', 'GOV', `m${i}`) },
         }),
       ),
     );
@@ -31,7 +32,7 @@ describe('certification authority (no HTTP)', () => {
     clock.advance(86_400_000);
     const late = await ca.issue({
       csr: createCsr({ privateKey: keys.privateKey, subject: [{ type: 'C', value: 'EE' }, { type: 'O', value: 'GOV' }, { type: 'CN', value: 'late' }] }),
-      owner: { profile: 'sign', member: { instance: 'EE', memberClass: 'GOV', memberCode: 'late' } },
+      owner: { profile: 'sign', member: memberId('EE', 'GOV', 'late') },
     });
     expect(late.notAfter).toBeLessThanOrEqual(Date.UTC(2030, 0, 1) + 3650 * 86_400_000);
     expect(late.notBefore).toBeLessThan(clock.now());

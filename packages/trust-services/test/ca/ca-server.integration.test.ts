@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '@tonle/protocol';
 import { createCsr, encodePem, generateKeyPair, parseCertificate } from '@tonle/pki';
 import { initTrustState, loadCaConfig, startCertificationAuthority, stateLayout, type RunningService } from '@tonle/trust-services';
-import { file, openssl, quietLogger, tempDir } from '../support/openssl.ts';
+import fc from 'fast-check';
+import { derFuzz, file, openssl, quietLogger, tempDir } from '../support/openssl.ts';
 
 describe('certification authority over HTTP, checked by openssl', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -106,9 +107,19 @@ describe('certification authority over HTTP, checked by openssl', () => {
     expect(garbage.status).toBe(400);
     expect(((await garbage.json()) as { code: string }).code).toBe('TONLE_ERR_TRUST_CSR_INVALID');
 
-    for (const body of [{ csr: b64, profile: 'nope' }, { csr: b64, profile: 'sign' }, { csr: b64, profile: 'sign', memberId: 'EE/G\u0000V/1' }, { profile: 'sign' }, 'x']) {
+    for (const body of [
+      { csr: b64, profile: 'nope' },
+      { csr: b64, profile: 'sign' },
+      { csr: b64, profile: 'sign', memberId: 'EE/G\u0000V/1' },
+      { csr: b64, profile: 'sign', memberId: 'EE/GOV/1/subsystem' },
+      { csr: b64, profile: 'sign', memberId: { instance: 'EE', memberClass: 7, memberCode: '1' } },
+      { csr: b64, profile: 'auth', serverId: 'EE/GOV/1' },
+      { profile: 'sign' },
+      'x',
+    ]) {
       const r = await post(body);
       expect(r.status).toBe(400);
+      expect(((await r.json()) as { code: string }).code).toMatch(/^TONLE_ERR_TRUST_(BAD_REQUEST|CSR_INVALID)$/);
     }
   });
 
@@ -143,5 +154,29 @@ describe('certification authority over HTTP, checked by openssl', () => {
     expect((await revoke({ reason: 'keyCompromise' })).status).toBe(409);
     expect((await revoke({}, '0badbad0')).status).toBe(404);
     expect((await admin('/api/v1/certificates/zz')).status).toBe(404);
+  });
+
+  it('never fails on fuzzed issue requests (mutated CSRs, random JSON)', async () => {
+    const keys = await generateKeyPair('P-256');
+    const valid = createCsr({ privateKey: keys.privateKey, subject: [{ type: 'C', value: 'EE' }, { type: 'O', value: 'GOV' }, { type: 'CN', value: 'fz' }] });
+    const post = (body: string, type = 'application/json'): Promise<Response> =>
+      admin('/api/v1/certificates?profile=sign&memberId=EE/GOV/fz', { method: 'POST', headers: { 'content-type': type }, body });
+    await fc.assert(
+      fc.asyncProperty(derFuzz(valid, 300), fc.boolean(), async (csr, raw) => {
+        const response = raw
+          ? await admin('/api/v1/certificates?profile=sign&memberId=EE/GOV/fz', { method: 'POST', headers: { 'content-type': 'application/pkcs10' }, body: Buffer.from(csr) })
+          : await post(JSON.stringify({ csr: Buffer.from(csr).toString('base64'), profile: 'sign', memberId: 'EE/GOV/fz' }));
+        expect([201, 400]).toContain(response.status);
+        if (response.status === 400) expect(((await response.json()) as { code: string }).code).toMatch(/^(TONLE_ERR_TRUST_|FST_ERR_)/);
+      }),
+      { numRuns: 60 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), async (value) => {
+        const response = await post(JSON.stringify(value));
+        expect(response.status).toBe(400);
+      }),
+      { numRuns: 60 },
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { memberId } from '@tonle/protocol';
 import { buildOcspRequest, createCsr, generateKeyPair, parseOcspResponse, verifyOcspResponse } from '@tonle/pki';
 import {
   createCertificationAuthority,
@@ -33,7 +34,7 @@ describe('OCSP responder with an injected clock (inject, no sockets)', () => {
     const keys = await generateKeyPair('Ed25519');
     const record = await ca.issue({
       csr: createCsr({ privateKey: keys.privateKey, subject: [{ type: 'C', value: 'EE' }, { type: 'O', value: 'GOV' }, { type: 'CN', value: '1' }] }),
-      owner: { profile: 'sign', member: { instance: 'EE', memberClass: 'GOV', memberCode: '1' } },
+      owner: { profile: 'sign', member: memberId('EE', 'GOV', '1') },
     });
     expect(record.issuedAt).toBe(T0);
 

@@ -1,0 +1,8 @@
+export {
+  XRoadContextRejection,
+  createXRoadContextReader,
+  readXRoadContext,
+  sendXRoadRejection,
+  type XRoadContext,
+  type XRoadContextOptions,
+} from './context.ts';

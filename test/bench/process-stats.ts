@@ -1,0 +1,55 @@
+// CPU time and peak memory of benchmark processes, read from /proc (Linux): CPU as user+system clock
+// ticks summed over a process and its children (nginx workers), peak RSS from VmHWM, which writing 5 to
+// clear_refs resets before each scenario.
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100;
+
+function stat(pid: number): { ppid: number; ticks: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return undefined;
+  }
+}
+
+function family(pid: number): number[] {
+  const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    for (const candidate of all) if (stat(candidate)?.ppid === out[i]) out.push(candidate);
+  }
+  return out;
+}
+
+/** CPU seconds used so far by a process and its descendants. */
+export function cpuSeconds(pid: number): number {
+  return family(pid).reduce((sum, p) => sum + (stat(p)?.ticks ?? 0), 0) / TICKS_PER_SECOND;
+}
+
+/** Peak resident set size in MiB since the last reset, the largest over a process and its children. */
+export function peakRssMiB(pid: number): number {
+  let peak = 0;
+  for (const p of family(pid)) {
+    try {
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (match !== null) peak = Math.max(peak, Number(match[1]) / 1024);
+    } catch {
+      // exited
+    }
+  }
+  return Math.round(peak * 10) / 10;
+}
+
+/** Resets the peak RSS counters (needs root or the process's owner). */
+export function resetPeakRss(pid: number): void {
+  for (const p of family(pid)) {
+    try {
+      writeFileSync(`/proc/${p}/clear_refs`, '5');
+    } catch {
+      // not permitted or exited: the peak then covers the process's whole life
+    }
+  }
+}

@@ -1,0 +1,198 @@
+// `npm run bench`: every scenario against baselines started in the same run, on this machine.
+// Prints a table and writes test/bench/results/<time>.json. See docs/performance.md.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import { NGINX, startNginxChain } from './nginx.ts';
+import { cpuSeconds, peakRssMiB, resetPeakRss } from './process-stats.ts';
+import { makeBenchTls } from './tls.ts';
+
+const here = new URL('.', import.meta.url).pathname;
+const DURATION = Number(process.env['TONLE_BENCH_SECONDS'] ?? 8);
+const CONNECTIONS = 50;
+const SIZES = [1024, 16 * 1024, 1024 * 1024] as const;
+
+interface Proc {
+  readonly name: string;
+  readonly child: ChildProcess;
+}
+
+interface Row {
+  scenario: string;
+  bodyBytes: number;
+  requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  megabytesPerSecond: number;
+  errors: number;
+  non2xx: number;
+  cpuSeconds: Record<string, number>;
+  peakRssMiB: Record<string, number>;
+  ratioToPlainTwoHop?: number;
+  p99RatioToPlainTwoHop?: number;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(url);
+      await response.arrayBuffer();
+      return;
+    } catch {
+      await sleep(100);
+    }
+  }
+  throw new Error(`${url} not ready`);
+}
+
+function tsx(script: string, args: string[]): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', join(here, script), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+async function load(url: string, bodyBytes: number, headers: Record<string, string> = {}): Promise<autocannon.Result> {
+  return autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream', ...headers },
+    body: Buffer.alloc(bodyBytes, 0x62),
+  });
+}
+
+async function measure(scenario: string, bodyBytes: number, url: string, procs: readonly Proc[], headers?: Record<string, string>): Promise<Row> {
+  // a short warm-up so connection pools and JIT are in their steady state
+  await autocannon({ url, connections: CONNECTIONS, duration: 1, method: 'POST', body: Buffer.alloc(bodyBytes, 0x62), headers: headers ?? {} });
+  for (const p of procs) resetPeakRss(p.child.pid as number);
+  const before = procs.map((p) => cpuSeconds(p.child.pid as number));
+  const result = await load(url, bodyBytes, headers);
+  const cpu: Record<string, number> = {};
+  const rss: Record<string, number> = {};
+  procs.forEach((p, i) => {
+    cpu[p.name] = Math.round((cpuSeconds(p.child.pid as number) - (before[i] as number)) * 100) / 100;
+    rss[p.name] = peakRssMiB(p.child.pid as number);
+  });
+  const row: Row = {
+    scenario,
+    bodyBytes,
+    requestsPerSecond: Math.round(result.requests.average),
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    megabytesPerSecond: Math.round((result.throughput.average / 1024 / 1024) * 10) / 10,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    cpuSeconds: cpu,
+    peakRssMiB: rss,
+  };
+  console.error(`  ${scenario.padEnd(28)} ${String(bodyBytes).padStart(8)} B  ${String(row.requestsPerSecond).padStart(6)} req/s`);
+  return row;
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const started: ChildProcess[] = [];
+  const stopAll = (): void => {
+    for (const child of started) child.kill('SIGTERM');
+  };
+  process.on('SIGINT', () => {
+    stopAll();
+    process.exit(130);
+  });
+  try {
+    const tlsDir = makeBenchTls();
+    const providerPort = await freePort();
+    const provider = tsx('provider.ts', [String(providerPort)]);
+    started.push(provider);
+    await waitFor(`http://127.0.0.1:${providerPort}/health`, provider);
+
+    const backPort = await freePort();
+    const back = tsx('plain-proxy.ts', [String(backPort), `http://127.0.0.1:${providerPort}`, '--tls-in', tlsDir]);
+    const frontPort = await freePort();
+    const front = tsx('plain-proxy.ts', [String(frontPort), `https://localhost:${backPort}`, '--tls-out', tlsDir]);
+    started.push(back, front);
+    await waitFor(`http://127.0.0.1:${frontPort}/health`, front);
+
+    let nginx: ChildProcess | undefined;
+    let nginxUrl: string | undefined;
+    if (NGINX !== undefined) {
+      const chain = startNginxChain({ tlsDir, providerPort, frontPort: await freePort(), backPort: await freePort() });
+      nginx = chain.process;
+      nginxUrl = chain.url;
+      started.push(nginx);
+      await waitFor(`${nginxUrl}/health`, nginx);
+    }
+
+    console.error(`Benchmarking ${DURATION} s per scenario, ${CONNECTIONS} connections:`);
+    for (const size of SIZES) {
+      rows.push(await measure('direct to provider', size, `http://127.0.0.1:${providerPort}/echo`, [{ name: 'provider', child: provider }]));
+      const plain = await measure('plain two-hop (fastify)', size, `http://127.0.0.1:${frontPort}/echo`, [
+        { name: 'hop-1', child: front },
+        { name: 'hop-2', child: back },
+        { name: 'provider', child: provider },
+      ]);
+      rows.push(plain);
+      if (nginx !== undefined && nginxUrl !== undefined) {
+        rows.push(await measure('nginx two-hop', size, `${nginxUrl}/echo`, [{ name: 'nginx', child: nginx }, { name: 'provider', child: provider }]));
+      }
+    }
+    for (const row of rows) {
+      const plain = rows.find((r) => r.scenario === 'plain two-hop (fastify)' && r.bodyBytes === row.bodyBytes);
+      if (plain !== undefined && plain.requestsPerSecond > 0) {
+        row.ratioToPlainTwoHop = Math.round((row.requestsPerSecond / plain.requestsPerSecond) * 100) / 100;
+        row.p99RatioToPlainTwoHop = Math.round((row.latencyP99Ms / Math.max(plain.latencyP99Ms, 1)) * 100) / 100;
+      }
+    }
+  } finally {
+    stopAll();
+  }
+  printTable(rows);
+  const dir = join(here, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({ machine: machineInfo(), durationSeconds: DURATION, connections: CONNECTIONS, rows }, null, 2)}\n`);
+  console.log(`\nReport: ${file}`);
+}
+
+function machineInfo(): Record<string, unknown> {
+  return { node: process.version, platform: process.platform, arch: process.arch, cpus: (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency };
+}
+
+function printTable(rows: readonly Row[]): void {
+  const header = ['scenario', 'body', 'req/s', 'p50 ms', 'p99 ms', 'MB/s', 'x plain', 'p99 x plain', 'errors', 'CPU s (per process)', 'peak RSS MiB'];
+  const lines = rows.map((r) => [
+    r.scenario,
+    r.bodyBytes >= 1024 * 1024 ? `${r.bodyBytes / 1024 / 1024} MiB` : `${r.bodyBytes / 1024} KiB`,
+    String(r.requestsPerSecond),
+    String(r.latencyP50Ms),
+    String(r.latencyP99Ms),
+    String(r.megabytesPerSecond),
+    r.ratioToPlainTwoHop === undefined ? '' : r.ratioToPlainTwoHop.toFixed(2),
+    r.p99RatioToPlainTwoHop === undefined ? '' : r.p99RatioToPlainTwoHop.toFixed(2),
+    String(r.errors + r.non2xx),
+    Object.entries(r.cpuSeconds).map(([k, v]) => `${k} ${v}`).join(', '),
+    Object.entries(r.peakRssMiB).map(([k, v]) => `${k} ${v}`).join(', '),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const fmt = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
+  console.log(fmt(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const line of lines) console.log(fmt(line));
+}
+
+await main();
