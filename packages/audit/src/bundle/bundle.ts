@@ -4,6 +4,7 @@ import { AuditError } from '../errors.ts';
 import { checkpointPayload, decodeFrameAt, encodeFrame, FrameType, leafHash, verifyLeafInclusion, type MaterialEntry, type MessageEntry } from '../log-format/index.ts';
 import { checkJws, checkTimestampToken, pkiReason, type TrustAnchors } from '../trust/index.ts';
 import { checkLeafContent } from '../verify/index.ts';
+import { checkContentBinding, type ContentBinding } from './content-binding.ts';
 
 /** One leaf of the log with its proof against one of the bundle's checkpoints. */
 export interface EvidenceItem {
@@ -46,6 +47,12 @@ export interface BundleRecordSummary {
    * at the record's time and no older than `ocspMaxAgeMs`); `none` when the record carries no OCSP response.
    */
   readonly ocsp: 'good' | 'none';
+  /**
+   * Whether the signature covers this record's content (transport v1 descriptor: message id, kind, header
+   * part digest, body digest when the body is retained): `bound`, or `not-checked` with the reason.
+   */
+  readonly content: 'bound' | 'not-checked';
+  readonly contentNote?: string;
   readonly bodyLogged: boolean;
   /** genTime of the token that time-stamps the checkpoint proving this record. */
   readonly timestampedAt: number;
@@ -138,11 +145,15 @@ export async function verifyEvidenceBundle(bundle: EvidenceBundle, anchors: Trus
       if (!materials.has(h)) return fail({ item, recordIndex: entry.index, message: `referenced certificate/OCSP ${h} is missing from the bundle` });
     }
     let signer: string | undefined;
+    let binding: ContentBinding = { result: 'not-checked', reason: 'the record has no signature' };
     if (entry.jws !== undefined) {
       const chain = entry.certificates.map((h) => new Uint8Array(Buffer.from(materials.get(h)!.der, 'base64')));
       const check = checkJws(entry.jws, anchors, entry.time, chain.length > 0 ? chain : undefined);
       if (!check.ok) return fail({ item, recordIndex: entry.index, message: `message signature: ${check.reason}` });
       signer = check.signer;
+      const body = bundle.items[item]!.body === undefined ? new Uint8Array(0) : Buffer.from(bundle.items[item]!.body!, 'base64');
+      binding = checkContentBinding(entry, check.payload, body);
+      if (binding.result === 'mismatch') return fail({ item, recordIndex: entry.index, message: `signed content: ${binding.reason}` });
     }
     let ocsp: 'good' | 'none' = 'none';
     if (entry.ocspResponses.length > 0) {
@@ -172,6 +183,8 @@ export async function verifyEvidenceBundle(bundle: EvidenceBundle, anchors: Trus
       ...(entry.faultCode === undefined ? {} : { faultCode: entry.faultCode }),
       ...(signer === undefined ? {} : { signer }),
       ocsp,
+      content: binding.result === 'bound' ? 'bound' : 'not-checked',
+      ...(binding.result === 'not-checked' ? { contentNote: binding.reason } : binding.result === 'bound' ? { contentNote: `body ${binding.body}` } : {}),
       bodyLogged: entry.body?.logged === true,
       timestampedAt: head.genTime,
     });

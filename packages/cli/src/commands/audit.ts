@@ -124,7 +124,8 @@ async function runVerifyBundle(p: Parsed, io: CommandIo): Promise<number> {
       io.out(
         `  record ${r.index}: ${r.kind} (${r.side} side) ${new Date(r.time).toISOString()} ${r.client} -> ${r.service}` +
           `${r.status === undefined ? '' : ` status ${r.status}`}${r.faultCode === undefined ? '' : ` fault ${r.faultCode}`}` +
-          `${r.signer === undefined ? '' : `, signed by ${r.signer}`}, OCSP ${r.ocsp === 'good' ? 'good' : 'not recorded'}, time-stamped ${new Date(r.timestampedAt).toISOString()}\n`,
+          `${r.signer === undefined ? '' : `, signed by ${r.signer}`}, OCSP ${r.ocsp === 'good' ? 'good' : 'not recorded'}, time-stamped ${new Date(r.timestampedAt).toISOString()}\n` +
+          `    content: ${r.content === 'bound' ? 'covered by the signature' : 'not checked'}${r.contentNote === undefined ? '' : ` (${r.contentNote})`}\n`,
       );
     }
   }

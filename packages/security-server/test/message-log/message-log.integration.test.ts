@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSoftwareSigner, generateKeyPair, signCompactJws } from '@tonle/pki';
+import { inclusionProof, merkleLeafHash, merkleRoot } from '@tonle/protocol';
 import { FrameType, decodeFrames, listLogFiles, parseEvidenceBundle, verifyEvidenceBundle, verifyLog, findMessageRecords } from '@tonle/audit';
 import { createHttpTimestamper, createMessageLog, type MessageLog, type MessageLogConfig, type MessageRecordInput } from '../../src/message-log/index.ts';
 import { createLogPki, manualClock, OPENSSL, startOpensslTsa, type LogPki, type OpensslTsa } from './fixture.ts';
@@ -294,6 +295,38 @@ describe('message log', () => {
     e[e.length - 3]! ^= 1;
     bad.items[0]!.entry = e.toString('base64');
     expect((await verifyEvidenceBundle(bad as unknown as typeof bundle, pki.anchors)).ok).toBe(false);
+  });
+
+  it('checks that the signature covers the logged header part and body (single and batch signatures)', async () => {
+    const directory = await tempDir();
+    const log = await openLog({ directory });
+    const b64 = (d: Uint8Array): string => createHash('sha512').update(d).digest('base64url');
+    const sha512 = (d: Uint8Array): Uint8Array => createHash('sha512').update(d).digest();
+    const headerPart = 'GET /r1/EE/GOV/5678/provider/getPerson\r\n';
+    const body = Buffer.from('{"q":1}');
+    const descriptor = (messageId: string, bodyBytes: Uint8Array): Uint8Array =>
+      Buffer.from(JSON.stringify({ v: 'tonle-transport-v1', kind: 'request', messageId, headerDigest: b64(Buffer.from(headerPart)), bodyDigest: b64(bodyBytes), digestAlgorithm: 'SHA-512', signedAt: 1 }));
+    const single = (messageId: string, bodyBytes: Uint8Array): Promise<string> => signCompactJws({ payload: descriptor(messageId, bodyBytes), signer: pki.signer, includeCertificateChain: false });
+    await log.append(record('bound', { headerPart, body, jws: await single('bound', body) }));
+    await log.append(record('other-body', { headerPart, body, jws: await single('other-body', Buffer.from('different')) }));
+    const leaves = [descriptor('b-0', body), descriptor('batched', body), descriptor('b-2', body)];
+    const root = merkleRoot(sha512, leaves.map((l) => merkleLeafHash(sha512, l)));
+    const batchJws = await signCompactJws({ payload: JSON.stringify({ v: 'tonle-transport-v1', kind: 'batch', root: Buffer.from(root).toString('base64url'), size: 3, digestAlgorithm: 'SHA-512', signedAt: 1 }), signer: pki.signer, includeCertificateChain: false });
+    const path = inclusionProof(sha512, leaves.map((l) => merkleLeafHash(sha512, l)), 1).map((p) => Buffer.from(p).toString('base64url'));
+    await log.append(record('batched', { headerPart, body, jws: batchJws, batchProof: { descriptor: Buffer.from(leaves[1]!).toString('base64url'), index: 1, size: 3, path } }));
+    await log.append(record('batched-nodesc', { headerPart, body, jws: batchJws, batchProof: { index: 1, size: 3, path } }));
+    await log.checkpoint();
+    const verify = async (id: string) => verifyEvidenceBundle(await log.exportEvidence(id), pki.anchors);
+    expect((await verify('bound')).records[0]).toMatchObject({ content: 'bound', contentNote: 'body bound' });
+    expect(await verify('other-body')).toMatchObject({ ok: false, problem: { recordIndex: expect.any(Number) } });
+    expect((await verify('batched')).records[0]).toMatchObject({ content: 'bound' });
+    expect((await verify('batched-nodesc')).records[0]).toMatchObject({ content: 'not-checked' });
+    await log.close();
+    const hidden = await openLog({ directory: await tempDir(), bodyLogging: { disabledFor: ['EE/GOV/5678/secret'] } });
+    await hidden.append(record('hidden-body', { headerPart, body, service: 'EE/GOV/5678/secret/s', jws: await single('hidden-body', body) }));
+    await hidden.checkpoint();
+    expect((await verifyEvidenceBundle(await hidden.exportEvidence('hidden-body'), pki.anchors)).records[0]).toMatchObject({ content: 'bound', contentNote: 'body commitment-only' });
+    await hidden.close();
   });
 
   it('keeps appending while the TSA is down, refuses after the configured period, resumes when it returns', async () => {
