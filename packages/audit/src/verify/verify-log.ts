@@ -326,6 +326,27 @@ export function checkLeafContent(entry: Record<string, unknown>, frame: Frame): 
   }
   if (entry['type'] !== 'message') return `unknown record type ${String(entry['type'])}`;
   const m = entry as unknown as MessageEntry;
+  const hexList = (v: unknown): boolean => Array.isArray(v) && v.every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/.test(h));
+  if (
+    typeof m.xRoadId !== 'string' ||
+    typeof m.client !== 'string' ||
+    typeof m.service !== 'string' ||
+    !['request', 'response', 'refusal'].includes(m.kind) ||
+    !['client', 'server'].includes(m.side) ||
+    !Number.isSafeInteger(m.time) ||
+    !hexList(m.certificates) ||
+    !hexList(m.ocspResponses) ||
+    (m.jws !== undefined && typeof m.jws !== 'string') ||
+    (m.headerPart !== undefined && typeof m.headerPart !== 'string')
+  ) {
+    return 'message record lacks or mistypes a required field';
+  }
+  if (m.body !== undefined) {
+    const b = m.body as Partial<MessageEntry['body'] & object>;
+    if (typeof b !== 'object' || b === null || typeof b.salt !== 'string' || typeof b.commitment !== 'string' || !Number.isSafeInteger(b.size) || typeof b.logged !== 'boolean') {
+      return 'message record has a malformed body commitment';
+    }
+  }
   if (frame.body.length > 0) {
     if (m.body === undefined || !m.body.logged) return 'record carries a body it did not commit to';
     const c = createHash('sha256').update(Buffer.from(m.body.salt, 'base64')).update(frame.body).digest('hex');
