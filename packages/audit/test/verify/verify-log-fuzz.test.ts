@@ -1,5 +1,5 @@
 // Bad input never crashes or hangs the verifier: random files, and well-framed files with arbitrary JSON.
-import { X509Certificate, generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
