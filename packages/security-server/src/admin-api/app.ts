@@ -99,8 +99,21 @@ export function createAdminApp(options: AdminAppOptions): FastifyInstance {
     }
   });
 
-  // Audit every change (anything but GET), refused ones included, before the answer leaves (fail closed:
-  // a change that cannot be audited is answered with 500).
+  // Fail closed: an `attempt` record is durable before a change is applied; when it cannot be written the
+  // change is not made (500 TONLE_ERR_ADMIN_AUDIT_FAILED).
+  app.addHook('preHandler', async (request) => {
+    const def = (request.routeOptions.config as RouteConfig | undefined)?.def;
+    if (def === undefined || def.method === 'GET') return;
+    await services.audit.append({
+      at: new Date(services.clock.now()).toISOString(),
+      actor: request.adminKey === undefined ? 'anonymous' : `api-key:${request.adminKey.id}`,
+      action: def.id,
+      ...auditTarget(def, request),
+      outcome: 'attempt',
+    });
+  });
+
+  // Then the outcome of every change (anything but GET), refused ones included, before the answer leaves.
   app.addHook('onSend', async (request, reply, payload) => {
     const config = request.routeOptions.config as RouteConfig | undefined;
     const def = config?.def;

@@ -10,8 +10,10 @@ export interface AuditRecord {
   readonly actor: string;
   readonly action: string;
   readonly target?: string;
-  readonly outcome: 'success' | 'failure' | 'refused';
-  readonly status: number;
+  /** `attempt` is written before a change is applied, the other outcomes after it. */
+  readonly outcome: 'attempt' | 'success' | 'failure' | 'refused';
+  /** HTTP status of the answer (absent on `attempt`). */
+  readonly status?: number;
   readonly code?: string;
   readonly data?: Readonly<Record<string, string | number | boolean>>;
 }

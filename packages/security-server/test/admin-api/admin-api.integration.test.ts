@@ -197,6 +197,10 @@ describe('admin API: from an anchor to a registered, serving security server', (
       expect(actions).toContain(a);
     }
     expect(records.find((r) => r.action === 'tokens.login' && r.outcome === 'failure')).toMatchObject({ status: 400, code: 'TONLE_ERR_TOKEN_WRONG_PIN' });
+    // Every applied change has its attempt recorded before it.
+    const firstGenerate = records.findIndex((r) => r.action === 'keys.generate');
+    expect(records[firstGenerate]).toMatchObject({ outcome: 'attempt' });
+    expect(records.slice(firstGenerate).find((r) => r.action === 'keys.generate' && r.outcome === 'success')).toBeDefined();
     expect(records.every((r) => r.actor.startsWith('api-key:'))).toBe(true);
     const text = JSON.stringify(records);
     expect(text).not.toContain(PIN);

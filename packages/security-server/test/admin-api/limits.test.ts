@@ -85,6 +85,19 @@ describe('admin API limits and contract', () => {
     expect(fx.services.token.status().loggedIn).toBe(true);
   });
 
+  it('answers 500 when the audit record of a change cannot be written (fail closed)', async () => {
+    fx = await createAdminFixture();
+    const h = auth(fx.keysByRole.ALL);
+    await fx.services.audit.close();
+    const res = await fx.app.inject({ method: 'POST', url: '/api/v1/timestamping-services', headers: h, payload: { name: 'tsa', url: 'http://127.0.0.1:1/tsa' } });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toMatchObject({ code: 'TONLE_ERR_ADMIN_AUDIT_FAILED' });
+    // The change was not applied: its attempt could not be recorded first.
+    expect(fx.services.settings.timestampingServices()).toEqual([]);
+    // Reads need no audit record.
+    expect((await fx.app.inject({ method: 'GET', url: '/api/v1/timestamping-services', headers: h })).statusCode).toBe(200);
+  });
+
   it('answers a locked token with 423 and Retry-After', async () => {
     fx = await createAdminFixture();
     const h = auth(fx.keysByRole.ALL);
