@@ -76,7 +76,7 @@ export interface VerifyLogOptions {
    * fully sealed and stamped.
    */
   readonly allowPending?: boolean;
-  /** Called after each file with bytes done / total. */
+  /** Called about every MiB and after each file with bytes done / total (of the files as stored). */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -183,6 +183,10 @@ export async function verifyLog(path: string, options: VerifyLogOptions): Promis
       }
       const frame: Frame = r.frame;
       offset += frame.length;
+      // progress inside large files too, about every MiB
+      if (options.onProgress !== undefined && Math.floor(offset / 1_048_576) !== Math.floor((offset - frame.length) / 1_048_576)) {
+        options.onProgress(done + Math.min(offset, sizes[fileNo] ?? offset), total);
+      }
       let entry: Record<string, unknown>;
       try {
         entry = parseEntry(frame);

@@ -66,9 +66,13 @@ describe('tamper evidence', () => {
   it('the untouched log has archives and several segments and verifies', async () => {
     expect(files.some((f) => f.endsWith('.tla'))).toBe(true);
     expect(files.filter((f) => f.endsWith('.tlog')).length).toBeGreaterThan(1);
-    const report = await verifyLog(work, { anchors: pki.anchors });
+    const progress: [number, number][] = [];
+    const report = await verifyLog(work, { anchors: pki.anchors, onProgress: (done, total) => progress.push([done, total]) });
     expect(report.problem).toBeUndefined();
     expect(report.messages).toBe(72);
+    expect(progress.length).toBeGreaterThanOrEqual(files.length);
+    expect(progress.every(([d], i) => i === 0 || d >= progress[i - 1]![0])).toBe(true);
+    expect(progress.at(-1)![0]).toBe(progress.at(-1)![1]);
   });
 
   it('flipping any single byte of any log or archive file is detected and located', async () => {
