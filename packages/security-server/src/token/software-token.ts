@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, randomBytes, scrypt, sign as nodeSign, timingSafeEqual, constants, type KeyObject } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '@tonle/protocol';
 import { exportPrivateKeyPem, exportSpki, generateKeyPair, loadPrivateKey, PkiError, type KeySpec } from '@tonle/pki';
@@ -182,6 +182,10 @@ export async function createSoftwareToken(options: SoftwareTokenOptions): Promis
   const tokenPath = join(directory, 'token.json');
   const keyPath = (id: string, generation = requireFile().generation) => join(directory, 'keys', `${id}.${generation}.pem`);
 
+  // Only this process's user may list or read the token (the key files are also 0600).
+  await mkdir(join(directory, 'keys'), { recursive: true, mode: 0o700 });
+  await chmod(directory, 0o700);
+  await chmod(join(directory, 'keys'), 0o700);
   let file: TokenFile | undefined;
   try {
     const parsed: unknown = JSON.parse(await readFile(tokenPath, 'utf8'));

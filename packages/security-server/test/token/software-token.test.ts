@@ -89,6 +89,10 @@ describe('software token', () => {
     }
     const meta = await readFile(join(dir, 'token.json'), 'utf8');
     expect(meta).not.toContain(PIN);
+    const { stat } = await import('node:fs/promises');
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    expect((await stat(join(dir, 'keys'))).mode & 0o777).toBe(0o700);
+    for (const f of files) expect((await stat(join(dir, 'keys', f))).mode & 0o777).toBe(0o600);
   });
 
   it('survives a restart logged out, and logs in again with the PIN', async () => {
