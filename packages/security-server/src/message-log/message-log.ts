@@ -457,25 +457,36 @@ class FileMessageLog implements MessageLog {
     void this.#exclusive(() => this.#rotate()).catch((err: unknown) => this.#deps.log?.error({ module: 'message-log', err }, 'segment rotation failed'));
   }
 
-  /** Time-stamps pending checkpoints oldest first; stops at the first failure and retries next time. */
+  /**
+   * Time-stamps pending checkpoints oldest first, including any added while it runs; stops at the first
+   * failure (retried at the next tick). One run at a time: callers share the run in flight.
+   */
   #stampPending(): Promise<void> {
-    this.#stamping ??= (async () => {
-      try {
-        for (const cp of [...this.#pending.values()]) {
-          const result = await this.#deps.timestamper.timestamp(Buffer.from(cp.jws, 'ascii'));
-          while (this.#gate !== undefined) await this.#gate;
-          const entry: TimestampEntry = { type: 'timestamp', checkpointSeq: cp.seq, tsa: result.tsa, genTime: result.genTime, token: Buffer.from(result.token).toString('base64') };
-          await this.#enqueue(encodeFrame(FrameType.timestamp, encodeEntry(entry)));
-          this.#pending.delete(cp.seq);
-          this.#lastTimestampAt = this.#deps.clock.now();
-        }
-      } catch (err) {
-        this.#deps.log?.warn({ module: 'message-log', err, pending: this.#pending.size }, 'time-stamping failed; checkpoints stay pending');
-      } finally {
-        this.#stamping = undefined;
-      }
-    })();
+    if (this.#stamping === undefined) {
+      const run = this.#stampAll();
+      this.#stamping = run;
+      // Cleared only after the run is stored: a run with nothing to do settles at once, and clearing inside it
+      // would leave a settled promise behind that every later call returned without stamping anything.
+      void run.finally(() => {
+        if (this.#stamping === run) this.#stamping = undefined;
+      });
+    }
     return this.#stamping;
+  }
+
+  async #stampAll(): Promise<void> {
+    try {
+      for (let cp = this.#pending.values().next().value; cp !== undefined; cp = this.#pending.values().next().value) {
+        const result = await this.#deps.timestamper.timestamp(Buffer.from(cp.jws, 'ascii'));
+        while (this.#gate !== undefined) await this.#gate;
+        const entry: TimestampEntry = { type: 'timestamp', checkpointSeq: cp.seq, tsa: result.tsa, genTime: result.genTime, token: Buffer.from(result.token).toString('base64') };
+        await this.#enqueue(encodeFrame(FrameType.timestamp, encodeEntry(entry)));
+        this.#pending.delete(cp.seq);
+        this.#lastTimestampAt = this.#deps.clock.now();
+      }
+    } catch (err) {
+      this.#deps.log?.warn({ module: 'message-log', err, pending: this.#pending.size }, 'time-stamping failed; checkpoints stay pending');
+    }
   }
 
   async #tick(): Promise<void> {

@@ -359,6 +359,16 @@ describe('message log', () => {
     expect(report.unstampedCheckpoints).toEqual([]);
   });
 
+  it('keeps stamping after a round with nothing to stamp', async () => {
+    const directory = await tempDir();
+    const log = await openLog({ directory });
+    await log.checkpoint(); // empty log: nothing to sign, nothing to stamp
+    await log.append(record('later'));
+    await log.checkpoint();
+    expect(log.status()).toMatchObject({ checkpoints: 1, pendingCheckpoints: 0 });
+    await log.close();
+  });
+
   it('fails over to the next TSA', async () => {
     const directory = await tempDir();
     const log = await createMessageLog({
