@@ -52,7 +52,8 @@ export async function runSecurityServer(options: RunSecurityServerOptions): Prom
     options.err(`The security server failed to start: ${String(e.message)}${typeof e.code === 'string' ? ` (${e.code})` : ''}\n`);
     return 1;
   }
-  options.onStarted?.(started.server.ports);
+  // In operations mode the exchange starts later, once the token holds usable credentials.
+  void started.exchange.then((server) => options.onStarted?.(server.ports));
   await (options.stopSignal ?? signals());
   log.info('stopping');
   await started.close();

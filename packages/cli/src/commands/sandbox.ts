@@ -1,23 +1,53 @@
+import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
+import { DEFAULT_BASE_PORT, runSandbox } from '../sandbox/index.ts';
 
-/**
- * `tonle sandbox`: will bring up a whole instance on one machine (issue: Sandbox). Until the components
- * it starts exist, it says so and exits with a non-zero code instead of pretending to start anything.
- */
+const USAGE = `Usage: tonle sandbox [--dir .tonle/sandbox] [--reset] [--base-port ${DEFAULT_BASE_PORT}]
+
+Brings up a whole Tonle instance on this machine, as separate processes: the trust services (CA, OCSP
+responder, TSA), the central registry, two agencies' security servers (registered the way an operator
+does it: keys, CSRs, certificates, signed registration requests, approval), and a sample provider service
+(a city's population register). Then sends a first request through both security servers and prints
+what to try next. Runs in the foreground; Ctrl+C or SIGTERM stops every process it started.
+
+  --dir D          state folder (default .tonle/sandbox, or TONLE_SANDBOX_DIR); reused by later runs
+  --reset          delete the state folder first and create a new instance
+  --base-port N    first of the ports it uses (N .. N+23; default ${DEFAULT_BASE_PORT})
+
+It writes D/network.json (URLs, identifiers, API keys, files) for scripts and tests.`;
+
+/** `tonle sandbox`: the whole instance on one machine (`npm start`). */
 export const sandboxCommand: Command = {
   name: 'sandbox',
-  summary: 'bring up a whole local instance (not available yet)',
-  usage: 'Usage: tonle sandbox\n\nNot available yet: the trust services, registry and security servers it starts are still being built.',
-  run(_args, io) {
-    io.err(
-      [
-        'The sandbox is not available yet in this version of Tonle.',
-        'What works today:',
-        '  npm test                      type check, lint and the test suite',
-        '  npm run tonle -- --help       the command list',
-        '',
-      ].join('\n'),
-    );
-    return Promise.resolve(1);
+  summary: 'bring up a whole local instance and send a first request through it',
+  usage: USAGE,
+  async run(args, io) {
+    let values: { dir?: string; reset?: boolean; 'base-port'?: string };
+    try {
+      values = parseArgs({
+        args: [...args],
+        options: { dir: { type: 'string' }, reset: { type: 'boolean' }, 'base-port': { type: 'string' } },
+        strict: true,
+      }).values;
+    } catch (error) {
+      io.err(`tonle sandbox: ${(error as Error).message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    const basePort = values['base-port'] === undefined ? DEFAULT_BASE_PORT : Number(values['base-port']);
+    if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65_000) {
+      io.err(`tonle sandbox: --base-port must be a number from 1024 to 65000, got '${values['base-port']}'\n`);
+      return 2;
+    }
+    const stop = new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    return runSandbox({
+      dir: values.dir ?? io.env['TONLE_SANDBOX_DIR'] ?? '.tonle/sandbox',
+      basePort,
+      reset: values.reset === true,
+      io,
+      stop,
+    });
   },
 };

@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { decodePemAll, loadPrivateKey } from '@tonle/pki';
-import { parseConfigurationAnchor, parseSecurityServerId, type Clock } from '@tonle/protocol';
+import { writeFile } from 'node:fs/promises';
+import { decodePemAll, encodePem, loadPrivateKey, type Signer } from '@tonle/pki';
+import { parseConfigurationAnchor, parseSecurityServerId, type Clock, type ConfigurationAnchor, type SecurityServerId } from '@tonle/protocol';
 import type { KeyObject } from 'node:crypto';
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import { createAccessControl } from '../access-control/index.ts';
 import type { SecurityServerConfig } from '../config/index.ts';
-import { createGlobalConfHolder } from '../global-conf/index.ts';
-import { createHttpTimestamper, createMessageLog } from '../message-log/index.ts';
-import { createMemoryOcspCache, createOcspService } from '../ocsp/index.ts';
-import { createFileServerConfStore, createServerConf } from '../server-conf/index.ts';
+import { createGlobalConfHolder, type GlobalConfHolder } from '../global-conf/index.ts';
+import { createHttpTimestamper, createMessageLog, type MessageLog } from '../message-log/index.ts';
+import { createMemoryOcspCache, createOcspService, type OcspService } from '../ocsp/index.ts';
+import { createFileServerConfStore, createServerConf, type ServerConf } from '../server-conf/index.ts';
+import { createOperations, type Operations } from '../admin-api/index.ts';
 import { createBatchSigner } from '../signer/index.ts';
 import { createBatchingMessageSigner, createKeyObjectSigner, type TransportAlgorithm } from '../transport/index.ts';
 import { createMemoryMessageLog } from './memory-message-log.ts';
@@ -37,45 +39,45 @@ function certificates(path: string): Uint8Array[] {
 }
 
 export interface StartedFromConfig {
-  readonly server: RunningSecurityServer;
+  /** The exchange listeners; in operations mode undefined until the token holds usable credentials. */
+  readonly server: RunningSecurityServer | undefined;
+  /** Resolves with the exchange once it runs (at once in file mode). */
+  readonly exchange: Promise<RunningSecurityServer>;
   /** False when no message log directory is configured (records are kept in memory only). */
   readonly durableLog: boolean;
+  /** Operations mode only: the admin and monitoring listeners' ports, and the first API key if one was made. */
+  readonly operations?: { readonly adminPort: number; readonly monitoringPort: number };
   close(): Promise<void>;
 }
 
-/**
- * The composition root's work: builds every module from the validated configuration and starts both
- * listeners. Only this function (and main.ts) touches files and the wall clock.
- */
-export async function startFromConfig(input: { config: SecurityServerConfig; log: Logger; clock: Clock }): Promise<StartedFromConfig> {
-  const { config, log, clock } = input;
-  const serverId = parseSecurityServerId(config.serverId);
-  const anchor = parseConfigurationAnchor(readFileSync(config.globalConf.anchorFile, 'utf8'));
-  if (anchor.instanceIdentifier !== serverId.instance) {
-    throw new TypeError(`serverId is in instance ${serverId.instance} but the anchor is for ${anchor.instanceIdentifier}`);
-  }
-  const holder = createGlobalConfHolder({
-    anchor, clock, cacheFile: config.globalConf.cacheFile, pollIntervalMs: config.globalConf.pollIntervalMs,
-    log: log.child({ module: 'global-conf' }),
-  });
-  await holder.start();
+function need(value: string | undefined, setting: string): string {
+  if (value === undefined) throw new TypeError(`${setting} is required outside operations mode`);
+  return value;
+}
 
-  const signingKey = loadPrivateKey(readFileSync(config.signing.keyFile, 'utf8'), config.signing.keyPin === undefined ? {} : { pin: config.signing.keyPin });
-  const signingChain = certificates(config.signing.certificateFile);
-  const signingCert = signingChain[0] as Uint8Array;
-  const bytesSigner = createKeyObjectSigner({ privateKey: signingKey, certificateChain: signingChain, algorithm: algorithmForKey(signingKey) });
+interface ExchangeInputs {
+  readonly config: SecurityServerConfig;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly serverId: SecurityServerId;
+  readonly holder: GlobalConfHolder;
+  readonly ocsp: OcspService;
+  readonly serverConf: ServerConf;
+  /** Signs bytes with the owner member's signing key; its chain's first certificate is the signing certificate. */
+  readonly bytesSigner: Signer;
+  readonly tls: { readonly cert: string; readonly key: string; readonly passphrase?: string };
+  readonly onBatch?: (size: number) => void;
+}
+
+/** Opens the message log and starts both exchange listeners over the given trust state and credentials. */
+async function startExchange(input: ExchangeInputs): Promise<{ server: RunningSecurityServer; messageLog: MessageLog | ReturnType<typeof createMemoryMessageLog> }> {
+  const { config, log, clock, serverId, holder, ocsp, serverConf, bytesSigner } = input;
+  const signingCert = bytesSigner.certificateChain[0] as Uint8Array;
   const signer = createBatchingMessageSigner({
     signer: bytesSigner,
-    createBatchSigner: (toBeSigned) => createBatchSigner({ signer: bytesSigner, clock, hashAlgorithm: 'SHA-512', toBeSigned }),
+    createBatchSigner: (toBeSigned) =>
+      createBatchSigner({ signer: bytesSigner, clock, hashAlgorithm: 'SHA-512', toBeSigned, ...(input.onBatch === undefined ? {} : { metrics: { onBatch: input.onBatch } }) }),
   });
-
-  const ocsp = createOcspService({ globalConf: holder, clock, cache: createMemoryOcspCache({ clock }), log: log.child({ module: 'ocsp' }) });
-  ocsp.addOwnCertificate(signingCert);
-  ocsp.start();
-
-  const serverConf = createServerConf({ store: createFileServerConfStore({ path: config.serverConf.file }) });
-  await serverConf.reload();
-
   const durableLog = config.messageLog.directory !== undefined;
   const messageLog = durableLog
     ? await createMessageLog({
@@ -90,10 +92,7 @@ export async function startFromConfig(input: { config: SecurityServerConfig; log
       })
     : createMemoryMessageLog();
   if (!durableLog) log.warn('messageLog.directory is not set: message records are kept in memory only and are lost on exit');
-
   const globalConf = exchangeGlobalConf(holder);
-  const authCert = readFileSync(config.tls.certificateFile, 'utf8');
-  const authKey = readFileSync(config.tls.keyFile, 'utf8');
   const server = await startSecurityServer({
     clock,
     log,
@@ -106,19 +105,195 @@ export async function startFromConfig(input: { config: SecurityServerConfig; log
     trust: createSignerTrust({ conf: (side) => globalConf.current(side), ocsp }),
     messageLog,
     limits: { clientBodyBytes: config.clientProxy.maxBodyBytes, serverBodyBytes: config.serverProxy.maxBodyBytes },
-    tls: { cert: authCert, key: authKey, ...(config.tls.keyPin === undefined ? {} : { passphrase: config.tls.keyPin }), minVersion: config.tls.minVersion },
+    tls: { ...input.tls, minVersion: config.tls.minVersion },
     listen: { clientProxy: config.clientProxy, serverProxy: config.serverProxy },
     transport: { ...config.transport, peerPort: config.transport.peerPort },
   });
   log.info({ clientProxy: server.ports.clientProxy, serverProxy: server.ports.serverProxy, server: config.serverId }, 'security server started');
+  return { server, messageLog };
+}
+
+function startTrustState(input: { anchor: ConfigurationAnchor; config: SecurityServerConfig; log: Logger; clock: Clock }): { holder: GlobalConfHolder; ocsp: OcspService } {
+  const { anchor, config, log, clock } = input;
+  const holder = createGlobalConfHolder({
+    anchor, clock, cacheFile: config.globalConf.cacheFile, pollIntervalMs: config.globalConf.pollIntervalMs,
+    log: log.child({ module: 'global-conf' }),
+  });
+  const ocsp = createOcspService({ globalConf: holder, clock, cache: createMemoryOcspCache({ clock }), log: log.child({ module: 'ocsp' }) });
+  return { holder, ocsp };
+}
+
+/**
+ * The composition root's work: builds every module from the validated configuration and starts the
+ * listeners. Only this function (and main.ts) touches files and the wall clock. With
+ * `operations.dataDir` the server runs in operations mode (see startWithOperations).
+ */
+export async function startFromConfig(input: { config: SecurityServerConfig; log: Logger; clock: Clock }): Promise<StartedFromConfig> {
+  const { config, log, clock } = input;
+  if (config.operations.dataDir !== undefined) return startWithOperations(input);
+  const serverId = parseSecurityServerId(config.serverId);
+  const anchor = parseConfigurationAnchor(readFileSync(need(config.globalConf.anchorFile, 'globalConf.anchorFile'), 'utf8'));
+  if (anchor.instanceIdentifier !== serverId.instance) {
+    throw new TypeError(`serverId is in instance ${serverId.instance} but the anchor is for ${anchor.instanceIdentifier}`);
+  }
+  const { holder, ocsp } = startTrustState({ anchor, config, log, clock });
+  await holder.start();
+
+  const signingKey = loadPrivateKey(
+    readFileSync(need(config.signing.keyFile, 'signing.keyFile'), 'utf8'),
+    config.signing.keyPin === undefined ? {} : { pin: config.signing.keyPin },
+  );
+  const signingChain = certificates(need(config.signing.certificateFile, 'signing.certificateFile'));
+  const bytesSigner = createKeyObjectSigner({ privateKey: signingKey, certificateChain: signingChain, algorithm: algorithmForKey(signingKey) });
+  ocsp.addOwnCertificate(signingChain[0] as Uint8Array);
+  ocsp.start();
+
+  const serverConf = createServerConf({ store: createFileServerConfStore({ path: config.serverConf.file }) });
+  await serverConf.reload();
+
+  const tls = {
+    cert: readFileSync(need(config.tls.certificateFile, 'tls.certificateFile'), 'utf8'),
+    key: readFileSync(need(config.tls.keyFile, 'tls.keyFile'), 'utf8'),
+    ...(config.tls.keyPin === undefined ? {} : { passphrase: config.tls.keyPin }),
+  };
+  const { server, messageLog } = await startExchange({ config, log, clock, serverId, holder, ocsp, serverConf, bytesSigner, tls });
   return {
     server,
-    durableLog,
+    exchange: Promise.resolve(server),
+    durableLog: config.messageLog.directory !== undefined,
     async close() {
       await server.close();
       ocsp.stop();
       holder.stop();
       if ('close' in messageLog) await messageLog.close();
+    },
+  };
+}
+
+const ALL_ROLES = [
+  'XROAD_SECURITY_OFFICER',
+  'XROAD_REGISTRATION_OFFICER',
+  'XROAD_SERVICE_ADMINISTRATOR',
+  'XROAD_SYSTEM_ADMINISTRATOR',
+  'XROAD_SECURITYSERVER_OBSERVER',
+] as const;
+
+/**
+ * Operations mode: the server is brought up the way an operator does it, through the admin API.
+ * The admin and monitoring listeners start at once; the global configuration and OCSP services start as
+ * soon as an anchor is installed (at initialisation, or already on disk); the exchange listeners start as
+ * soon as the token holds an active signing certificate with a good OCSP status and a registered
+ * authentication certificate. Until then readiness is false and the client proxy port is closed.
+ */
+async function startWithOperations(input: { config: SecurityServerConfig; log: Logger; clock: Clock }): Promise<StartedFromConfig> {
+  const { config, log, clock } = input;
+  const serverId = parseSecurityServerId(config.serverId);
+  const dataDir = config.operations.dataDir as string;
+  const serverConf = createServerConf({ store: createFileServerConfStore({ path: config.serverConf.file }) });
+  await serverConf.reload().catch((error: unknown) => {
+    // Before initialisation there is no local configuration yet; POST /initialization creates it.
+    if ((error as { code?: string }).code !== 'TONLE_ERR_SERVERCONF_NOT_INITIALIZED') throw error;
+  });
+  let trust: { holder: GlobalConfHolder; ocsp: OcspService } | undefined;
+  let exchange: { server: RunningSecurityServer; messageLog: MessageLog | ReturnType<typeof createMemoryMessageLog> } | undefined;
+  let resolveExchange: (server: RunningSecurityServer) => void = () => undefined;
+  const exchangeStarted = new Promise<RunningSecurityServer>((resolve) => (resolveExchange = resolve));
+
+  const ops: Operations = await createOperations({
+    dataDir,
+    clock,
+    serverConf,
+    serverConfFile: config.serverConf.file,
+    ocsp: () => trust?.ocsp,
+    globalConf: () => trust?.holder,
+    messageLog: () => (exchange !== undefined && 'status' in exchange.messageLog ? exchange.messageLog : undefined),
+    ...(config.messageLog.directory === undefined ? {} : { logDirectory: config.messageLog.directory }),
+    syncIntervalMs: config.operations.syncIntervalMs,
+    afterInitialization: async () => {
+      await startTrust();
+    },
+  });
+
+  async function startTrust(): Promise<void> {
+    if (trust !== undefined) return;
+    const anchor = ops.anchor.current();
+    if (anchor === undefined) return;
+    if (anchor.instanceIdentifier !== serverId.instance) {
+      log.error({ anchorInstance: anchor.instanceIdentifier }, 'the installed anchor is for another instance than serverId');
+      return;
+    }
+    trust = startTrustState({ anchor, config, log, clock });
+    await trust.holder.start();
+    trust.ocsp.start();
+  }
+
+  let starting = false;
+  async function tryStartExchange(): Promise<void> {
+    if (exchange !== undefined || trust === undefined || starting) return;
+    let bytesSigner: Signer;
+    let auth: { certificate: Uint8Array; privateKey: KeyObject };
+    try {
+      const owner = serverConf.current().state.owner;
+      bytesSigner = ops.keys.signerFor(owner);
+      auth = ops.keys.authCredentials();
+    } catch {
+      return; // not yet: no active good signing certificate, or no registered authentication certificate
+    }
+    starting = true;
+    try {
+      const t = trust;
+      t.ocsp.addOwnCertificate(bytesSigner.certificateChain[0] as Uint8Array);
+      exchange = await startExchange({
+        config, log, clock, serverId, holder: t.holder, ocsp: t.ocsp, serverConf, bytesSigner,
+        tls: { cert: encodePem('CERTIFICATE', auth.certificate), key: auth.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+        onBatch: (size) => ops.metrics.onBatch(size),
+      });
+      resolveExchange(exchange.server);
+    } catch (error) {
+      const e = error as { code?: unknown; message?: unknown };
+      log.error({ err: { code: e.code, message: e.message } }, 'the exchange listeners could not start; retrying');
+    } finally {
+      starting = false;
+    }
+  }
+
+  await startTrust();
+  const firstKey = await ops.ensureApiKey({ name: 'bootstrap', roles: ALL_ROLES });
+  if (firstKey !== undefined) {
+    if (config.admin.apiKeyFile === undefined) {
+      log.warn('an admin API key was created but admin.apiKeyFile is not set, so it cannot be shown; set it and remove api-keys.json to make a new one');
+    } else {
+      await writeFile(config.admin.apiKeyFile, `${firstKey}\n`, { mode: 0o600 });
+      log.info({ file: config.admin.apiKeyFile }, 'first admin API key written');
+    }
+  }
+  if (config.operations.pin !== undefined) {
+    await ops.autologin(config.operations.pin).catch((error: unknown) => {
+      log.error({ err: { code: (error as { code?: unknown }).code } }, 'token autologin failed');
+    });
+  }
+  ops.start();
+  await ops.adminApp.listen({ host: config.admin.host, port: config.admin.port });
+  await ops.monitoringApp.listen({ host: config.monitoring.host, port: config.monitoring.port });
+  const portOf = (app: { server: { address(): unknown } }): number => (app.server.address() as { port: number }).port;
+  log.info({ admin: portOf(ops.adminApp), monitoring: portOf(ops.monitoringApp) }, 'operations listeners started');
+  const timer = setInterval(() => void tryStartExchange(), 1_000);
+  timer.unref();
+  await tryStartExchange();
+  return {
+    get server() {
+      return exchange?.server;
+    },
+    exchange: exchangeStarted,
+    durableLog: config.messageLog.directory !== undefined,
+    operations: { adminPort: portOf(ops.adminApp), monitoringPort: portOf(ops.monitoringApp) },
+    async close() {
+      clearInterval(timer);
+      await exchange?.server.close();
+      await ops.close();
+      trust?.ocsp.stop();
+      trust?.holder.stop();
+      if (exchange !== undefined && 'close' in exchange.messageLog) await exchange.messageLog.close();
     },
   };
 }

@@ -8,22 +8,28 @@ export interface SecurityServerConfig {
   readonly clientProxy: { readonly host: string; readonly port: number; readonly maxBodyBytes: number };
   readonly serverProxy: { readonly host: string; readonly port: number; readonly maxBodyBytes: number };
   readonly tls: {
-    readonly certificateFile: string;
-    readonly keyFile: string;
+    /** Unset in operations mode, where the authentication certificate comes from the token. */
+    readonly certificateFile?: string;
+    readonly keyFile?: string;
     /** The PIN itself, read from `tls.keyPinFile`; never logged. */
     readonly keyPin?: string;
     readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
   };
   readonly signing: {
-    readonly certificateFile: string;
-    readonly keyFile: string;
+    /** Unset in operations mode, where the signing key comes from the token. */
+    readonly certificateFile?: string;
+    readonly keyFile?: string;
     readonly keyPin?: string;
   };
-  readonly globalConf: { readonly anchorFile: string; readonly cacheFile: string; readonly pollIntervalMs: number };
+  readonly globalConf: { readonly anchorFile?: string; readonly cacheFile: string; readonly pollIntervalMs: number };
   readonly messageLog: { readonly directory?: string };
   readonly serverConf: { readonly file: string };
   readonly transport: { readonly peerPort: number; readonly connectTimeoutMs: number; readonly responseTimeoutMs: number; readonly connectionsPerPeer: number };
   readonly log: { readonly level: string };
+  /** Operations mode (token, keys, registration, admin API) when `dataDir` is set. */
+  readonly operations: { readonly dataDir?: string; readonly pin?: string; readonly syncIntervalMs: number };
+  readonly admin: { readonly host: string; readonly port: number; readonly apiKeyFile?: string };
+  readonly monitoring: { readonly host: string; readonly port: number };
 }
 
 /** Thrown when the configuration is invalid; `violations` lists every problem found, not just the first. */
@@ -167,6 +173,11 @@ export function loadConfig(options: LoadConfigOptions): SecurityServerConfig {
     }
     else if (setting.required === true) {
       violations.push(`${setting.path}: is required (or set ${envNameOf(setting.path)})`);
+    } else if (setting.requiredUnless !== undefined) {
+      const other = setting.requiredUnless;
+      if (env[envNameOf(other)] === undefined && getPath(fileData, other) === undefined) {
+        violations.push(`${setting.path}: is required unless ${other} is set (or set ${envNameOf(setting.path)})`);
+      }
     }
     if (value === undefined) continue;
     if (setting.kind === 'secret-file') {

@@ -39,4 +39,4 @@ export {
   type SignedDescriptor,
 } from './message.ts';
 export { createSingleMessageSigner, createBatchingMessageSigner } from './message-signer.ts';
-export { PeerError, createPeerTransport, type PeerTransportOptions } from './peer-transport.ts';
+export { PeerError, createPeerTransport, originOf, type PeerTransportOptions } from './peer-transport.ts';

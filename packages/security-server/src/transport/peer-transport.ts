@@ -27,9 +27,18 @@ export interface PeerTransportOptions {
   readonly maxResponseBytes: number;
 }
 
-function originOf(address: string, port: number): string {
+/**
+ * The origin of a peer's server proxy. X-Road's configuration lists host names only and every server
+ * listens on one instance-wide port; Tonle also accepts `host:port` (and `[v6]:port`) in the address, so
+ * servers on non-default ports (or several on one machine) can be reached.
+ */
+export function originOf(address: string, defaultPort: number): string {
+  const bracketed = /^\[([0-9A-Fa-f:.]+)\]:(\d{1,5})$/.exec(address);
+  if (bracketed !== null) return `https://[${bracketed[1]}]:${bracketed[2]}`;
+  const hostPort = /^([^:]+):(\d{1,5})$/.exec(address);
+  if (hostPort !== null && Number(hostPort[2]) <= 65_535) return `https://${hostPort[1]}:${hostPort[2]}`;
   const host = isIP(address) === 6 ? `[${address}]` : address;
-  return `https://${host}:${port}`;
+  return `https://${host}:${defaultPort}`;
 }
 
 function certHash(socket: TLSSocket): string | undefined {
