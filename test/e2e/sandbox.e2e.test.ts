@@ -1,0 +1,100 @@
+// Issue "Sandbox": start the sandbox as a user would (`node scripts/tonle.mjs sandbox`, which is what
+// `npm start` runs), read network.json, call through both security servers (plain HTTP and the client
+// SDK), stop it with SIGTERM and check that no process it started is left.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { createClient } from '@tonle/client-sdk';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'tonle-sandbox-e2e-'));
+// Away from the default ports, so a developer's own sandbox can keep running.
+const basePort = 30_000 + Math.floor(Math.random() * 300) * 30;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Network {
+  instance: string;
+  consumer: { client: string; clientProxyUrl: string; messageLogDir: string; adminUrl: string; adminApiKey: string };
+  provider: { client: string; service: string; samplePath: string; messageLogDir: string };
+  registry: { configurationUrl: string; anchorFile: string; adminUrl: string; adminApiKey: string };
+  trust: { caCertFile: string; ocspUrl: string; tsaUrl: string; tsaCertFile: string; anchorsDir: string };
+  pids: number[];
+}
+
+describe('tonle sandbox', () => {
+  const child = spawn(process.execPath, [join(root, 'scripts/tonle.mjs'), 'sandbox', '--dir', dir, '--base-port', String(basePort)], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let network: Network | undefined;
+
+  afterAll(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    for (const pid of network?.pids ?? []) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('comes up, sends a first request and prints what to try next', async () => {
+    const deadline = performance.now() + 240_000;
+    while (!output.includes('Press Ctrl+C to stop') && child.exitCode === null && performance.now() < deadline) await sleep(250);
+    expect(output, output).toContain('Tonle sandbox is ready');
+    expect(output).toMatch(/X-Road-Id {10}KH-[0-9a-f-]{36}/);
+    expect(output).toContain("curl -H 'X-Road-Client: KH/GOV/70000001/benefits'");
+    expect(output).toContain('audit verify');
+    network = JSON.parse(readFileSync(join(dir, 'network.json'), 'utf8')) as Network;
+    expect(network.instance).toBe('KH');
+    for (const file of [network.trust.caCertFile, network.trust.tsaCertFile, network.registry.anchorFile]) expect(existsSync(file)).toBe(true);
+  }, 300_000);
+
+  it('answers through both security servers, over plain HTTP and the client SDK', async () => {
+    if (network === undefined) throw new Error('the sandbox did not start');
+    const url = `${network.consumer.clientProxyUrl}/r1/${network.provider.service}${network.provider.samplePath}`;
+    const response = await fetch(url, { headers: { 'X-Road-Client': network.consumer.client } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-road-service')).toBe(network.provider.service);
+    expect(response.headers.get('x-road-request-hash')).toMatch(/^[A-Za-z0-9+/]{86}==$/);
+    expect(await response.json()).toMatchObject({ personalCode: '38001010014', requestedBy: network.consumer.client });
+
+    const client = createClient({ securityServer: network.consumer.clientProxyUrl, client: network.consumer.client });
+    try {
+      const res = await client.call({ service: network.provider.service, path: '', query: { familyName: 'Tamm' } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual([expect.objectContaining({ familyName: 'Tamm' })]);
+      expect(res.xroad.id).toMatch(/^KH-/);
+    } finally {
+      await client.close();
+    }
+
+    // A caller that is not registered on the consumer's server is told to use its own security server.
+    const stranger = await fetch(url, { headers: { 'X-Road-Client': 'KH/GOV/70000002/population' } });
+    expect(stranger.status).toBe(500);
+    expect(stranger.headers.get('x-road-error')).toBe('Server.ClientProxy.UnknownMember');
+  }, 60_000);
+
+  it('stops every process it started on SIGTERM', async () => {
+    if (network === undefined) throw new Error('the sandbox did not start');
+    expect(network.pids.length).toBeGreaterThanOrEqual(6);
+    expect(network.pids.every(alive)).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const deadline = performance.now() + 20_000;
+    while (network.pids.some(alive) && performance.now() < deadline) await sleep(200);
+    expect(network.pids.filter(alive)).toEqual([]);
+  }, 60_000);
+});
