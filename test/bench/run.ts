@@ -9,6 +9,7 @@ import autocannon from 'autocannon';
 import { NGINX, startNginxChain } from './nginx.ts';
 import { cpuSeconds, peakRssMiB, resetPeakRss } from './process-stats.ts';
 import { makeBenchTls } from './tls.ts';
+import { batchTotals, startTonle, type TonleInstance } from './tonle.ts';
 
 const here = new URL('.', import.meta.url).pathname;
 const DURATION = Number(process.env['TONLE_BENCH_SECONDS'] ?? 8);
@@ -17,7 +18,7 @@ const SIZES = [1024, 16 * 1024, 1024 * 1024] as const;
 
 interface Proc {
   readonly name: string;
-  readonly child: ChildProcess;
+  readonly pid: number;
 }
 
 interface Row {
@@ -31,6 +32,8 @@ interface Row {
   non2xx: number;
   cpuSeconds: Record<string, number>;
   peakRssMiB: Record<string, number>;
+  /** Messages per signature on each security server (adaptive batch signing), when measured. */
+  averageSigningBatch?: Record<string, number>;
   ratioToPlainTwoHop?: number;
   p99RatioToPlainTwoHop?: number;
 }
@@ -79,14 +82,14 @@ async function load(url: string, bodyBytes: number, headers: Record<string, stri
 async function measure(scenario: string, bodyBytes: number, url: string, procs: readonly Proc[], headers?: Record<string, string>): Promise<Row> {
   // a short warm-up so connection pools and JIT are in their steady state
   await autocannon({ url, connections: CONNECTIONS, duration: 1, method: 'POST', body: Buffer.alloc(bodyBytes, 0x62), headers: headers ?? {} });
-  for (const p of procs) resetPeakRss(p.child.pid as number);
-  const before = procs.map((p) => cpuSeconds(p.child.pid as number));
+  for (const p of procs) resetPeakRss(p.pid);
+  const before = procs.map((p) => cpuSeconds(p.pid));
   const result = await load(url, bodyBytes, headers);
   const cpu: Record<string, number> = {};
   const rss: Record<string, number> = {};
   procs.forEach((p, i) => {
-    cpu[p.name] = Math.round((cpuSeconds(p.child.pid as number) - (before[i] as number)) * 100) / 100;
-    rss[p.name] = peakRssMiB(p.child.pid as number);
+    cpu[p.name] = Math.round((cpuSeconds(p.pid) - (before[i] as number)) * 100) / 100;
+    rss[p.name] = peakRssMiB(p.pid);
   });
   const row: Row = {
     scenario,
@@ -138,17 +141,47 @@ async function main(): Promise<void> {
       await waitFor(`${nginxUrl}/health`, nginx);
     }
 
+    let tonle: TonleInstance | undefined;
+    if (process.env['TONLE_BENCH_SKIP_TONLE'] === undefined) {
+      console.error('Starting a sandbox for the Tonle scenario...');
+      tonle = await startTonle(providerPort, 48_100);
+      started.push(tonle.sandbox);
+    }
+
     console.error(`Benchmarking ${DURATION} s per scenario, ${CONNECTIONS} connections:`);
     for (const size of SIZES) {
-      rows.push(await measure('direct to provider', size, `http://127.0.0.1:${providerPort}/echo`, [{ name: 'provider', child: provider }]));
+      rows.push(await measure('direct to provider', size, `http://127.0.0.1:${providerPort}/echo`, [{ name: 'provider', pid: provider.pid as number }]));
       const plain = await measure('plain two-hop (fastify)', size, `http://127.0.0.1:${frontPort}/echo`, [
-        { name: 'hop-1', child: front },
-        { name: 'hop-2', child: back },
-        { name: 'provider', child: provider },
+        { name: 'hop-1', pid: front.pid as number },
+        { name: 'hop-2', pid: back.pid as number },
+        { name: 'provider', pid: provider.pid as number },
       ]);
       rows.push(plain);
       if (nginx !== undefined && nginxUrl !== undefined) {
-        rows.push(await measure('nginx two-hop', size, `${nginxUrl}/echo`, [{ name: 'nginx', child: nginx }, { name: 'provider', child: provider }]));
+        rows.push(await measure('nginx two-hop', size, `${nginxUrl}/echo`, [{ name: 'nginx', pid: nginx.pid as number }, { name: 'provider', pid: provider.pid as number }]));
+      }
+      if (tonle !== undefined) {
+        const servers = { 'ss-consumer': tonle.consumerMetricsUrl, 'ss-provider': tonle.providerMetricsUrl };
+        const before = Object.fromEntries(await Promise.all(Object.entries(servers).map(async ([k, u]) => [k, await batchTotals(u)] as const)));
+        const row = await measure(
+          'Tonle (ES256, log on)',
+          size,
+          tonle.url,
+          [
+            { name: 'ss-consumer', pid: tonle.processes['ss-consumer'] as number },
+            { name: 'ss-provider', pid: tonle.processes['ss-provider'] as number },
+            { name: 'provider', pid: provider.pid as number },
+          ],
+          tonle.headers,
+        );
+        row.averageSigningBatch = {};
+        for (const [name, url] of Object.entries(servers)) {
+          const after = await batchTotals(url);
+          const b = before[name] as { sum: number; count: number };
+          const count = after.count - b.count;
+          row.averageSigningBatch[name] = count === 0 ? 0 : Math.round(((after.sum - b.sum) / count) * 100) / 100;
+        }
+        rows.push(row);
       }
     }
     for (const row of rows) {
@@ -174,7 +207,7 @@ function machineInfo(): Record<string, unknown> {
 }
 
 function printTable(rows: readonly Row[]): void {
-  const header = ['scenario', 'body', 'req/s', 'p50 ms', 'p99 ms', 'MB/s', 'x plain', 'p99 x plain', 'errors', 'CPU s (per process)', 'peak RSS MiB'];
+  const header = ['scenario', 'body', 'req/s', 'p50 ms', 'p99 ms', 'MB/s', 'x plain', 'p99 x plain', 'errors', 'CPU s (per process)', 'peak RSS MiB', 'msgs/signature'];
   const lines = rows.map((r) => [
     r.scenario,
     r.bodyBytes >= 1024 * 1024 ? `${r.bodyBytes / 1024 / 1024} MiB` : `${r.bodyBytes / 1024} KiB`,
@@ -187,6 +220,7 @@ function printTable(rows: readonly Row[]): void {
     String(r.errors + r.non2xx),
     Object.entries(r.cpuSeconds).map(([k, v]) => `${k} ${v}`).join(', '),
     Object.entries(r.peakRssMiB).map(([k, v]) => `${k} ${v}`).join(', '),
+    Object.entries(r.averageSigningBatch ?? {}).map(([k, v]) => `${k} ${v}`).join(', '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const fmt = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;

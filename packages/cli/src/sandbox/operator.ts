@@ -17,9 +17,14 @@ function nodeArgs(): string[] {
   return ['--import', loader];
 }
 
-/** A process spec that runs `tonle <args>`. */
+/**
+ * A process spec that runs `tonle <args>`. With `TONLE_SANDBOX_CPU_PROF=<dir>` every component writes a
+ * V8 CPU profile there when it stops (docs/performance.md: finding where the time goes).
+ */
 export function tonleProcess(name: string, args: readonly string[], readyUrl?: string): ProcessSpec {
-  return { name, command: process.execPath, args: [...nodeArgs(), MAIN, ...args], ...(readyUrl === undefined ? {} : { readyUrl }) };
+  const profileDir = process.env['TONLE_SANDBOX_CPU_PROF'];
+  const profile = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${name}.cpuprofile`];
+  return { name, command: process.execPath, args: [...profile, ...nodeArgs(), MAIN, ...args], ...(readyUrl === undefined ? {} : { readyUrl }) };
 }
 
 /** A `tonle` command that failed while the sandbox ran it. */

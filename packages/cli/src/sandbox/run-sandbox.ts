@@ -43,7 +43,10 @@ export interface SandboxNetwork {
     readonly anchorsDir: string;
   };
   readonly sampleServiceUrl: string;
+  /** The sandbox's own process and every process it started. */
   readonly pids: readonly number[];
+  /** The same processes by name (`trust`, `registry`, `population-register`, `ss-provider`, `ss-consumer`). */
+  readonly processes: Readonly<Record<string, number>>;
 }
 
 interface SiteInfo {
@@ -93,6 +96,7 @@ async function networkOf(layout: SandboxLayout, consumer: SecurityServerSite, pr
     },
     sampleServiceUrl: local(layout.ports.sampleService),
     pids: [],
+    processes: {},
   };
 }
 
@@ -181,7 +185,11 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     await publishSampleService(provider, consumer, layout, steps);
     say('waiting for both security servers to be ready');
     await Promise.all([waitUntilReady(provider), waitUntilReady(consumer)]);
-    const network = { ...(await networkOf(layout, consumer, provider)), pids: [process.pid, ...supervisor.pids] };
+    const network = {
+      ...(await networkOf(layout, consumer, provider)),
+      pids: [process.pid, ...supervisor.pids],
+      processes: Object.fromEntries([['sandbox', process.pid], ...supervisor.processes.map((p) => [p.name, p.pid])]),
+    };
     await mkdir(network.trust.anchorsDir, { recursive: true });
     await copyFile(network.trust.caCertFile, join(network.trust.anchorsDir, 'ca.pem'));
     await copyFile(network.trust.tsaCertFile, join(network.trust.anchorsDir, 'tsa.pem'));

@@ -202,6 +202,12 @@ export async function waitUntilReady(site: SecurityServerSite): Promise<void> {
     await response.arrayBuffer();
     return response.ok;
   });
+  // The exchange listeners start within a second of the credentials becoming usable.
+  await waitFor(`${site.role}'s client proxy (${site.clientProxyUrl}/health)`, async () => {
+    const response = await fetch(`${site.clientProxyUrl}/health`);
+    await response.arrayBuffer();
+    return response.ok;
+  });
   await waitFor(`${site.client} to show as registered on ${site.serverId}`, async () => {
     const clients = (await call('GET', '/clients')) as unknown as readonly { id: string; status: string }[];
     return clients.some((c) => c.id === colon(site.client) && c.status === 'REGISTERED');

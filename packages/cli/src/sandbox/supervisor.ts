@@ -119,6 +119,13 @@ export class ProcessSupervisor {
     throw new SandboxProcessError(running.spec.name, `${running.spec.name} was not ready at ${url} within ${timeoutMs} ms`, running.tail.join('\n'));
   }
 
+  /** Name and process id of everything started and not yet exited, in start order. */
+  get processes(): { name: string; pid: number }[] {
+    return this.#running
+      .filter((r) => r.child.exitCode === null && r.child.pid !== undefined)
+      .map((r) => ({ name: r.spec.name, pid: r.child.pid as number }));
+  }
+
   /** Stops every process, newest first: SIGTERM, then SIGKILL after `graceMs`. */
   async stopAll(graceMs = 10_000): Promise<void> {
     for (const running of [...this.#running].reverse()) {

@@ -1,0 +1,72 @@
+// The Tonle scenario: a sandbox (trust services, registry, two security servers in operations mode, P-256
+// keys, durable message log with group commit and batch time-stamps) with an extra service on the
+// provider's server that points at the benchmark's provider.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+export interface TonleInstance {
+  readonly sandbox: ChildProcess;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly processes: Readonly<Record<string, number>>;
+  readonly consumerMetricsUrl: string;
+  readonly providerMetricsUrl: string;
+}
+
+interface Network {
+  consumer: { client: string; clientProxyUrl: string; monitoringUrl: string };
+  provider: { client: string; adminUrl: string; adminApiKey: string; monitoringUrl: string };
+  processes: Record<string, number>;
+}
+
+export async function startTonle(providerPort: number, basePort: number): Promise<TonleInstance> {
+  const dir = mkdtempSync(join(tmpdir(), 'tonle-bench-sandbox-'));
+  const sandbox = spawn(process.execPath, [join(root, 'scripts/tonle.mjs'), 'sandbox', '--dir', dir, '--base-port', String(basePort)], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  sandbox.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  const deadline = performance.now() + 300_000;
+  while (!out.includes('Press Ctrl+C to stop')) {
+    if (sandbox.exitCode !== null || performance.now() > deadline) throw new Error(`the sandbox did not start:\n${out}`);
+    await sleep(250);
+  }
+  const network = JSON.parse(readFileSync(join(dir, 'network.json'), 'utf8')) as Network;
+  const colon = (id: string): string => id.split('/').join(':');
+  const service = `${network.provider.client}/echo`;
+  const admin = async (method: string, path: string, body: unknown): Promise<void> => {
+    const response = await fetch(`${network.provider.adminUrl}${path}`, {
+      method,
+      headers: { authorization: `X-Road-ApiKey token=${network.provider.adminApiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  };
+  await admin('POST', '/services', { id: colon(service), url: `http://127.0.0.1:${providerPort}`, type: 'REST', timeoutSeconds: 60 });
+  await admin('POST', `/services/${colon(service)}/access-rights`, { subject: colon(network.consumer.client) });
+  return {
+    sandbox,
+    url: `${network.consumer.clientProxyUrl}/r1/${service}/echo`,
+    headers: { 'X-Road-Client': network.consumer.client },
+    processes: network.processes,
+    consumerMetricsUrl: `${network.consumer.monitoringUrl}/metrics`,
+    providerMetricsUrl: `${network.provider.monitoringUrl}/metrics`,
+  };
+}
+
+/** Sum and count of the signing batch-size histogram, to report the average batch of a scenario. */
+export async function batchTotals(metricsUrl: string): Promise<{ sum: number; count: number }> {
+  const text = await (await fetch(metricsUrl)).text();
+  const value = (name: string): number =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith(name))
+      .reduce((acc, line) => acc + Number(line.split(' ').at(-1)), 0);
+  return { sum: value('tonle_signing_batch_size_sum'), count: value('tonle_signing_batch_size_count') };
+}
