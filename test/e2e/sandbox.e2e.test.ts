@@ -26,7 +26,7 @@ function alive(pid: number): boolean {
 
 interface Network {
   instance: string;
-  consumer: { client: string; clientProxyUrl: string; messageLogDir: string; adminUrl: string; adminApiKey: string };
+  consumer: { client: string; clientProxyUrl: string; messageLogDir: string; adminUrl: string; adminApiKey: string; monitoringUrl: string };
   provider: { client: string; service: string; samplePath: string; messageLogDir: string };
   registry: { configurationUrl: string; anchorFile: string; adminUrl: string; adminApiKey: string };
   trust: { caCertFile: string; ocspUrl: string; tsaUrl: string; tsaCertFile: string; anchorsDir: string };
@@ -85,6 +85,25 @@ describe('tonle sandbox', () => {
     const stranger = await fetch(url, { headers: { 'X-Road-Client': 'KH/GOV/70000002/population' } });
     expect(stranger.status).toBe(500);
     expect(stranger.headers.get('x-road-error')).toBe('Server.ClientProxy.UnknownMember');
+  }, 60_000);
+
+  it('counts the traffic in /metrics and keeps operational monitoring records', async () => {
+    if (network === undefined) throw new Error('the sandbox did not start');
+    const metrics = await (await fetch(`${network.consumer.monitoringUrl}/metrics`)).text();
+    const line = metrics.split('\n').find((l) => l.startsWith('tonle_requests_total{') && l.includes('side="client"') && l.includes(`client="${network?.consumer.client}"`) && l.includes('fault_code=""'));
+    expect(line, metrics.slice(0, 2000)).toBeDefined();
+    expect(Number(line?.split(' ').at(-1))).toBeGreaterThanOrEqual(3);
+    expect(metrics).toMatch(/tonle_requests_total\{[^}]*fault_code="Server.ClientProxy.UnknownMember"[^}]*\} 1/);
+
+    const now = Math.floor(Date.now() / 1000);
+    const response = await fetch(`${network.consumer.adminUrl}/diagnostics/operational-monitoring?recordsFrom=${now - 600}&recordsTo=${now + 60}`, {
+      headers: { authorization: `X-Road-ApiKey token=${network.consumer.adminApiKey}` },
+    });
+    expect(response.status).toBe(200);
+    const page = (await response.json()) as { records: { securityServerType: string; serviceCode?: string; succeeded: boolean; messageId?: string }[] };
+    const ours = page.records.filter((r) => r.securityServerType === 'Client' && r.serviceCode === 'persons');
+    expect(ours.length).toBeGreaterThanOrEqual(3);
+    expect(ours.some((r) => r.succeeded && r.messageId?.startsWith('KH-'))).toBe(true);
   }, 60_000);
 
   it('stops every process it started on SIGTERM', async () => {

@@ -16,7 +16,7 @@ import { createBatchSigner } from '../signer/index.ts';
 import { createBatchingMessageSigner, createKeyObjectSigner, type TransportAlgorithm } from '../transport/index.ts';
 import { createMemoryMessageLog } from './memory-message-log.ts';
 import { exchangeGlobalConf } from './peers.ts';
-import { startSecurityServer, type RunningSecurityServer } from './security-server.ts';
+import { startSecurityServer, type ExchangeObservation, type RunningSecurityServer } from './security-server.ts';
 import { createSignerTrust } from './trust.ts';
 
 /** The JWS algorithm for a signing key: ES256/ES384 by curve, PS256 for RSA, EdDSA for Ed25519. */
@@ -67,6 +67,7 @@ interface ExchangeInputs {
   readonly bytesSigner: Signer;
   readonly tls: { readonly cert: string; readonly key: string; readonly passphrase?: string };
   readonly onBatch?: (size: number) => void;
+  readonly observe?: (observation: ExchangeObservation) => void;
 }
 
 /** Opens the message log and starts both exchange listeners over the given trust state and credentials. */
@@ -108,6 +109,7 @@ async function startExchange(input: ExchangeInputs): Promise<{ server: RunningSe
     tls: { ...input.tls, minVersion: config.tls.minVersion },
     listen: { clientProxy: config.clientProxy, serverProxy: config.serverProxy },
     transport: { ...config.transport, peerPort: config.transport.peerPort },
+    ...(input.observe === undefined ? {} : { observe: input.observe }),
   });
   log.info({ clientProxy: server.ports.clientProxy, serverProxy: server.ports.serverProxy, server: config.serverId }, 'security server started');
   return { server, messageLog };
@@ -168,6 +170,50 @@ export async function startFromConfig(input: { config: SecurityServerConfig; log
       if ('close' in messageLog) await messageLog.close();
     },
   };
+}
+
+/** Feeds one answered request to the metrics and to X-Road's operational monitoring records. */
+function observeForOperations(ops: Operations, o: ExchangeObservation): void {
+  ops.metrics.recordRequest({
+    side: o.side,
+    client: o.ids?.client ?? 'unknown',
+    service: o.ids?.service ?? 'unknown',
+    ...(o.faultCode === undefined ? {} : { faultCode: o.faultCode }),
+    durationMs: o.durationMs,
+  });
+  const client = o.ids?.client.split('/') ?? [];
+  const service = o.ids?.service.split('/') ?? [];
+  const part = (parts: string[], i: number): string | undefined => (parts[i] === undefined ? undefined : decodeURIComponent(parts[i]));
+  const defined = Object.fromEntries(
+    Object.entries({
+      clientXRoadInstance: part(client, 0),
+      clientMemberClass: part(client, 1),
+      clientMemberCode: part(client, 2),
+      clientSubsystemCode: part(client, 3),
+      serviceXRoadInstance: part(service, 0),
+      serviceMemberClass: part(service, 1),
+      serviceMemberCode: part(service, 2),
+      serviceSubsystemCode: part(service, 3),
+      serviceCode: part(service, 4),
+      messageId: o.ids?.xRoadId,
+      xRequestId: o.ids?.requestId,
+      requestSize: o.requestBytes,
+      responseSize: o.responseBytes,
+      faultCode: o.faultCode,
+    }).filter(([, v]) => v !== undefined),
+  );
+  ops.opMonitoring.store({
+    ...defined,
+    securityServerType: o.side === 'client' ? 'Client' : 'Producer',
+    requestInTs: o.receivedAt,
+    responseOutTs: o.receivedAt + o.durationMs,
+    // The server proxy sees only the transport's POST; the REST method is known on the client side.
+    ...(o.side === 'client' ? { restMethod: o.method } : {}),
+    messageProtocolVersion: 'r1',
+    serviceType: 'REST',
+    statusCode: o.status,
+    succeeded: o.faultCode === undefined && o.status < 500,
+  });
 }
 
 const ALL_ROLES = [
@@ -247,6 +293,13 @@ async function startWithOperations(input: { config: SecurityServerConfig; log: L
         config, log, clock, serverId, holder: t.holder, ocsp: t.ocsp, serverConf, bytesSigner,
         tls: { cert: encodePem('CERTIFICATE', auth.certificate), key: auth.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
         onBatch: (size) => ops.metrics.onBatch(size),
+        observe: (o) => {
+          try {
+            observeForOperations(ops, o);
+          } catch (error) {
+            log.warn({ err: { code: (error as { code?: unknown }).code } }, 'a request could not be recorded for metrics or operational monitoring');
+          }
+        },
       });
       resolveExchange(exchange.server);
     } catch (error) {

@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { XRoadHeader } from '@tonle/protocol';
+import { rememberedExchange, type ExchangeIds } from '../errors/index.ts';
 import { buildClientProxy } from '../client-proxy/index.ts';
 import { buildServerProxy, createProviderClient, type ServerProxyTls } from '../server-proxy/index.ts';
 import { createPeerTransport } from '../transport/index.ts';
@@ -13,6 +15,43 @@ export interface SecurityServerInput extends Omit<ExchangeServices, 'peers' | 'p
     readonly serverProxy: { readonly host: string; readonly port: number };
   };
   readonly transport: { readonly peerPort: number; readonly connectTimeoutMs: number; readonly responseTimeoutMs: number; readonly connectionsPerPeer: number };
+  /** Called after every answered request on either proxy (not for health checks); must not throw. */
+  readonly observe?: (observation: ExchangeObservation) => void;
+}
+
+function observeAnswers(app: FastifyInstance, side: 'client' | 'server', clock: SecurityServerInput['clock'], observe: (o: ExchangeObservation) => void): void {
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.url === '/health') return;
+    const size = (value: unknown): number | undefined => (value === undefined ? undefined : Number(value));
+    const fault = reply.getHeader(XRoadHeader.Error);
+    const durationMs = reply.elapsedTime;
+    observe({
+      side,
+      ids: rememberedExchange(request),
+      method: request.method,
+      status: reply.statusCode,
+      faultCode: typeof fault === 'string' ? fault : undefined,
+      receivedAt: clock.now() - durationMs,
+      durationMs,
+      requestBytes: size(request.headers['content-length']),
+      responseBytes: size(reply.getHeader('content-length')),
+    });
+  });
+}
+
+/** One finished request on a proxy, for metrics and operational monitoring. Never carries bodies. */
+export interface ExchangeObservation {
+  readonly side: 'client' | 'server';
+  /** The exchange's ids once the request was identified; undefined for requests refused before that. */
+  readonly ids: ExchangeIds | undefined;
+  readonly method: string;
+  readonly status: number;
+  /** The `X-Road-Error` the reply carries, when a security server produced the answer's fault. */
+  readonly faultCode: string | undefined;
+  readonly receivedAt: number;
+  readonly durationMs: number;
+  readonly requestBytes: number | undefined;
+  readonly responseBytes: number | undefined;
 }
 
 export interface RunningSecurityServer {
@@ -41,6 +80,10 @@ export async function startSecurityServer(input: SecurityServerInput): Promise<R
   const services: ExchangeServices = { ...input, peers, provider };
   const clientProxy = buildClientProxy(services);
   const serverProxy = buildServerProxy(services, input.tls);
+  if (input.observe !== undefined) {
+    observeAnswers(clientProxy, 'client', input.clock, input.observe);
+    observeAnswers(serverProxy, 'server', input.clock, input.observe);
+  }
   try {
     // Copies: fastify adds fields to the options object, and configuration objects are frozen.
     await serverProxy.listen({ host: input.listen.serverProxy.host, port: input.listen.serverProxy.port });

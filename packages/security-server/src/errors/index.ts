@@ -42,6 +42,11 @@ export interface ExchangeIds {
 
 const exchanges = new WeakMap<object, ExchangeIds>();
 
+/** The ids remembered for a request, if it got that far (observers use them after the reply). */
+export function rememberedExchange(request: FastifyRequest): ExchangeIds | undefined {
+  return exchanges.get(request);
+}
+
 /** Remembers the ids of the exchange this request carries (after they were parsed and checked). */
 export function rememberExchange(request: FastifyRequest, ids: ExchangeIds): void {
   exchanges.set(request, ids);
