@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandIo } from '../command.ts';
 import type { ProcessSpec } from './supervisor.ts';
@@ -23,7 +24,8 @@ function nodeArgs(): string[] {
  */
 export function tonleProcess(name: string, args: readonly string[], readyUrl?: string): ProcessSpec {
   const profileDir = process.env['TONLE_SANDBOX_CPU_PROF'];
-  const profile = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${name}.cpuprofile`];
+  // One folder per component: a process with worker threads writes one profile per thread.
+  const profile = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(profileDir, name)];
   return { name, command: process.execPath, args: [...profile, ...nodeArgs(), MAIN, ...args], ...(readyUrl === undefined ? {} : { readyUrl }) };
 }
 
