@@ -1,8 +1,8 @@
 // Issue "Sandbox": start the sandbox as a user would (`node scripts/tonle.mjs sandbox`, which is what
 // `npm start` runs), read network.json, call through both security servers (plain HTTP and the client
 // SDK), stop it with SIGTERM and check that no process it started is left.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -105,6 +105,26 @@ describe('tonle sandbox', () => {
     expect(ours.length).toBeGreaterThanOrEqual(3);
     expect(ours.some((r) => r.succeeded && r.messageId?.startsWith('KH-'))).toBe(true);
   }, 60_000);
+
+  it("exports the first message's evidence to an auditor, and the bundle verifies offline", async () => {
+    if (network === undefined) throw new Error('the sandbox did not start');
+    const firstId = /X-Road-Id {10}(\S+)/.exec(output)?.[1] as string;
+    const url = `${network.consumer.adminUrl}/message-log/evidence/${encodeURIComponent(firstId)}`;
+    const headers = { authorization: `X-Road-ApiKey token=${network.consumer.adminApiKey}` };
+    let response = await fetch(url, { headers });
+    // 404 until a time-stamped checkpoint covers the message (every 5 s in the sandbox).
+    const deadline = performance.now() + 40_000;
+    while (response.status === 404 && performance.now() < deadline) {
+      await sleep(1_000);
+      response = await fetch(url, { headers });
+    }
+    expect(response.status).toBe(200);
+    const bundleFile = join(dir, 'first-message.evidence.json');
+    writeFileSync(bundleFile, await response.text());
+    const verify = spawnSync(process.execPath, [join(root, 'scripts/tonle.mjs'), 'audit', 'verify-bundle', bundleFile, '--anchors', network.trust.anchorsDir], { encoding: 'utf8' });
+    expect(verify.status, `${verify.stdout}${verify.stderr}`).toBe(0);
+    expect((await fetch(`${network.consumer.adminUrl}/message-log/evidence/KH-no-such-message`, { headers })).status).toBe(404);
+  }, 90_000);
 
   it('stops every process it started on SIGTERM', async () => {
     if (network === undefined) throw new Error('the sandbox did not start');

@@ -81,7 +81,8 @@ async function writeConfig(site: SecurityServerSite, layout: SandboxLayout): Pro
     admin: { host: '127.0.0.1', port: Number(new URL(site.adminUrl).port), apiKeyFile: 'admin-api-key' },
     monitoring: { host: '127.0.0.1', port: Number(new URL(site.monitoringUrl).port) },
     globalConf: { cacheFile: 'globalconf-cache.json', pollIntervalMs: 2_000 },
-    messageLog: { directory: 'messagelog' },
+    // Short checkpoints so a newcomer's first message can be exported as evidence within seconds.
+    messageLog: { directory: 'messagelog', checkpointIntervalMs: 5_000 },
     serverConf: { file: 'serverconf.json' },
     // The configuration lists this machine's server proxies as 127.0.0.1:<port>; this is only the default.
     transport: { peerPort: layout.ports.providerServerProxy },

@@ -1,3 +1,4 @@
+import { AdminApiError } from './errors.ts';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { formatSecurityServerId, securityServerId, type Clock, type ConfigurationAnchor } from '@tonle/protocol';
@@ -42,7 +43,7 @@ export interface OperationsOptions {
   /** Getters, because both only exist once the server is initialised with an anchor. */
   readonly ocsp: () => OperationsOcsp | undefined;
   readonly globalConf: () => OperationsGlobalConf | undefined;
-  readonly messageLog?: () => { status(): MessageLogStatus } | undefined;
+  readonly messageLog?: () => { status(): MessageLogStatus; exportEvidence?(xRoadId: string): Promise<unknown> } | undefined;
   /** Readiness writes a probe file here (the message-log directory). */
   readonly logDirectory?: string;
   /** Default: the anchor's first source with the path `/managementservice` (the registry serves both there). */
@@ -213,6 +214,15 @@ export async function createOperations(options: OperationsOptions): Promise<Oper
       backups,
       anchor,
       opMonitoring,
+      ...(options.messageLog === undefined
+        ? {}
+        : {
+            evidence: async (xRoadId: string) => {
+              const log = options.messageLog?.();
+              if (log?.exportEvidence === undefined) throw new AdminApiError('TONLE_ERR_ADMIN_NOT_FOUND', 404, 'the durable message log is not running yet');
+              return log.exportEvidence(xRoadId);
+            },
+          }),
       diagnostics: {
         globalConf: globalConfStatus,
         timestamping: async () => settings.timestampingServices().map((t) => ({ name: t.name, url: t.url, status: timestampingStatus() })),

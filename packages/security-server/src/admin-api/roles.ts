@@ -5,6 +5,8 @@ export const ROLES = [
   'XROAD_SERVICE_ADMINISTRATOR',
   'XROAD_SYSTEM_ADMINISTRATOR',
   'XROAD_SECURITYSERVER_OBSERVER',
+  // Tonle's addition: exports message evidence (which can hold message bodies); reads state like an observer.
+  'TONLE_AUDITOR',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -17,4 +19,6 @@ export const READERS: readonly Role[] = ROLES;
 export const SECURITY: readonly Role[] = ['XROAD_SECURITY_OFFICER', 'XROAD_SYSTEM_ADMINISTRATOR'];
 export const REGISTRATION: readonly Role[] = ['XROAD_REGISTRATION_OFFICER', 'XROAD_SYSTEM_ADMINISTRATOR'];
 export const SERVICES: readonly Role[] = ['XROAD_SERVICE_ADMINISTRATOR', 'XROAD_SYSTEM_ADMINISTRATOR'];
+/** Evidence bundles carry signed messages and possibly their bodies: auditors and system administrators only. */
+export const EVIDENCE: readonly Role[] = ['TONLE_AUDITOR', 'XROAD_SYSTEM_ADMINISTRATOR'];
 export const SYSTEM: readonly Role[] = ['XROAD_SYSTEM_ADMINISTRATOR'];

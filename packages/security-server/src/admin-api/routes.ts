@@ -4,7 +4,7 @@ import type { AccessRight, HostedClient, LocalGroup, ServiceConf } from '../serv
 import { TOKEN_KEY_SPECS } from '../token/index.ts';
 import { AdminApiError } from './errors.ts';
 import { formatColonId, parseColonClientId, parseColonMemberId, parseColonServiceId, parseColonSubject, parseColonSubsystemId } from './ids.ts';
-import { READERS, REGISTRATION, ROLES, SECURITY, SERVICES, SYSTEM, type Role } from './roles.ts';
+import { EVIDENCE, READERS, REGISTRATION, ROLES, SECURITY, SERVICES, SYSTEM, type Role } from './roles.ts';
 import type { AdminServices } from './services.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -730,6 +730,23 @@ export const ROUTES: readonly RouteDef[] = [
       return ok(
         s.keys.expiryWarnings(days * 86_400_000).map((w) => ({ hash: w.hash, usage: w.usage, expired: w.expired, notAfter: new Date(w.notAfter).toISOString() })),
       );
+    },
+  },
+  {
+    id: 'message-log.evidence',
+    method: 'GET',
+    url: '/message-log/evidence/:xRoadId',
+    roles: EVIDENCE,
+    summary: "One message's evidence bundle: records, signatures, certificate chains, OCSP responses, inclusion proofs, checkpoints, time-stamp tokens (verify with tonle audit verify-bundle)",
+    async handler({ services: s, params }) {
+      if (s.evidence === undefined) throw new AdminApiError('TONLE_ERR_ADMIN_NOT_FOUND', 404, 'the durable message log is not running on this server');
+      try {
+        return ok(await s.evidence(params['xRoadId']!));
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (code === 'TONLE_ERR_MESSAGE_LOG_NOT_FOUND') throw new AdminApiError('TONLE_ERR_ADMIN_NOT_FOUND', 404, (error as Error).message);
+        throw error;
+      }
     },
   },
   {

@@ -38,6 +38,8 @@ export interface AdminServices {
   };
   /** Operational monitoring records (xroad-digest §9), when enabled. */
   readonly opMonitoring?: OperationalMonitoringStore;
+  /** One message's evidence bundle from the message log (throws the log's NOT_FOUND for unknown or unstamped ids). */
+  readonly evidence?: (xRoadId: string) => Promise<unknown>;
   /** Called after a successful initialisation (e.g. to start the global-conf holder with the new anchor). */
   readonly afterInitialization?: () => Promise<void>;
 }

@@ -82,7 +82,7 @@ async function startExchange(input: ExchangeInputs): Promise<{ server: RunningSe
   const durableLog = config.messageLog.directory !== undefined;
   const messageLog = durableLog
     ? await createMessageLog({
-        config: { directory: config.messageLog.directory as string },
+        config: { directory: config.messageLog.directory as string, checkpointIntervalMs: config.messageLog.checkpointIntervalMs },
         clock,
         signer: bytesSigner,
         timestamper: createHttpTimestamper({
@@ -222,6 +222,7 @@ const ALL_ROLES = [
   'XROAD_SERVICE_ADMINISTRATOR',
   'XROAD_SYSTEM_ADMINISTRATOR',
   'XROAD_SECURITYSERVER_OBSERVER',
+  'TONLE_AUDITOR',
 ] as const;
 
 /**

@@ -22,7 +22,7 @@ export interface SecurityServerConfig {
     readonly keyPin?: string;
   };
   readonly globalConf: { readonly anchorFile?: string; readonly cacheFile: string; readonly pollIntervalMs: number };
-  readonly messageLog: { readonly directory?: string };
+  readonly messageLog: { readonly directory?: string; readonly checkpointIntervalMs: number };
   readonly serverConf: { readonly file: string };
   readonly transport: { readonly peerPort: number; readonly connectTimeoutMs: number; readonly responseTimeoutMs: number; readonly connectionsPerPeer: number };
   readonly log: { readonly level: string };

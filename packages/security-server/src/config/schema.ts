@@ -38,6 +38,7 @@ export const settings: readonly Setting[] = [
   { path: 'globalConf.cacheFile', kind: 'file', default: 'globalconf-cache.json', doc: 'where the last verified configuration is kept across restarts' },
   { path: 'globalConf.pollIntervalMs', kind: 'int', default: 60_000, min: 1_000, max: 86_400_000, doc: 'how often the configuration is downloaded from its sources' },
   { path: 'messageLog.directory', kind: 'file', doc: 'directory of the durable message log; when unset, records are kept in memory only (no durability)' },
+  { path: 'messageLog.checkpointIntervalMs', kind: 'int', default: 60_000, min: 1_000, max: 86_400_000, doc: 'how often the message log signs a checkpoint and asks a TSA to time-stamp it (X-Road: timeStampingIntervalSeconds, 60 s)' },
   { path: 'serverConf.file', kind: 'file', required: true, doc: 'JSON: clients hosted here, their services and access rights' },
   { path: 'transport.peerPort', kind: 'int', default: 5500, min: 1, max: 65535, doc: 'port of peer security servers\' server proxies (the configuration lists host names only)' },
   { path: 'transport.connectTimeoutMs', kind: 'int', default: 5_000, min: 1, max: 600_000, doc: 'TCP+TLS connect timeout towards peer security servers' },

@@ -10,6 +10,7 @@ const SHORT: Record<string, string> = {
   XROAD_SERVICE_ADMINISTRATOR: 'SA',
   XROAD_SYSTEM_ADMINISTRATOR: 'SYS',
   XROAD_SECURITYSERVER_OBSERVER: 'OBS',
+  TONLE_AUDITOR: 'AUD',
 };
 
 describe('docs/admin-api.md', () => {

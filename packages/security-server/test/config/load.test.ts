@@ -69,7 +69,7 @@ describe('defaults of file settings', () => {
     const dir = dirWith({ 'ss.json': JSON.stringify({ ...minimal, tls: { certificateFile: 'a', keyFile: 'b' } }) });
     const config = loadConfig({ file: 'ss.json', cwd: dir, env: {} });
     expect(config.globalConf.cacheFile).toBe(join(dir, 'globalconf-cache.json'));
-    expect(config.messageLog).toEqual({});
+    expect(config.messageLog).toEqual({ checkpointIntervalMs: 60_000 });
     expect(config.transport.peerPort).toBe(5500);
   });
 });
