@@ -106,6 +106,14 @@ describe('tonle sandbox', () => {
     expect(ours.some((r) => r.succeeded && r.messageId?.startsWith('KH-'))).toBe(true);
   }, 60_000);
 
+  it("tests the connection to the provider's security server over mutual TLS", async () => {
+    if (network === undefined) throw new Error('the sandbox did not start');
+    const headers = { authorization: `X-Road-ApiKey token=${network.consumer.adminApiKey}` };
+    const test = async (server: string) => (await fetch(`${network?.consumer.adminUrl}/diagnostics/connection-test/${server}`, { headers })).json();
+    expect(await test('KH:GOV:70000002:ss-population')).toMatchObject({ reachable: true, authenticated: true });
+    expect(await test('KH:GOV:70000002:no-such-server')).toMatchObject({ reachable: false, error: 'NOT_IN_GLOBAL_CONFIGURATION' });
+  }, 30_000);
+
   it("exports the first message's evidence to an auditor, and the bundle verifies offline", async () => {
     if (network === undefined) throw new Error('the sandbox did not start');
     const firstId = /X-Road-Id {10}(\S+)/.exec(output)?.[1] as string;

@@ -2,6 +2,7 @@ import {
   globalGroupId,
   localGroupId,
   memberId,
+  securityServerId,
   serviceId,
   subsystemId,
   IdentifierError,
@@ -10,6 +11,7 @@ import {
   type GlobalGroupId,
   type LocalGroupId,
   type MemberId,
+  type SecurityServerId,
   type ServiceId,
   type SubsystemId,
 } from '@tonle/protocol';
@@ -48,6 +50,10 @@ export function parseColonMemberId(text: unknown): MemberId {
 export function parseColonSubsystemId(text: unknown): SubsystemId {
   const p = parts(text, 'subsystem id', [4]);
   return subsystemId(p[0]!, p[1]!, p[2]!, p[3]!);
+}
+export function parseColonServerId(text: unknown): SecurityServerId {
+  const p = parts(text, 'security server id', [4]);
+  return securityServerId(p[0]!, p[1]!, p[2]!, p[3]!);
 }
 export function parseColonServiceId(text: unknown): ServiceId {
   const p = parts(text, 'service id', [5]);

@@ -1,7 +1,7 @@
 import { AdminApiError } from './errors.ts';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { formatSecurityServerId, securityServerId, type Clock, type ConfigurationAnchor } from '@tonle/protocol';
+import { formatSecurityServerId, securityServerId, type Clock, type ConfigurationAnchor, type SecurityServerId } from '@tonle/protocol';
 import type { GlobalConfStatus } from '../global-conf/index.ts';
 import { createHealth, createMonitoringApp, type Health } from '../health/index.ts';
 import { createKeyManager, createOcspStatusChecker, type KeyManager } from '../keys/index.ts';
@@ -50,6 +50,8 @@ export interface OperationsOptions {
   readonly managementUrl?: () => string;
   readonly tokenOptions?: { readonly maxPinAttempts?: number; readonly lockoutMs?: number; readonly minPinLength?: number };
   readonly admin?: Omit<AdminAppOptions, 'services'>;
+  /** Connection test to another security server (needs this server's credentials and configuration). */
+  readonly connectionTest?: (server: SecurityServerId) => Promise<unknown>;
   /** Called after POST /initialization (start the global-conf holder from `anchor.current()`). */
   readonly afterInitialization?: () => Promise<void>;
   /** How often states follow global conf and own OCSP statuses are refreshed (default 60 s). */
@@ -214,6 +216,7 @@ export async function createOperations(options: OperationsOptions): Promise<Oper
       backups,
       anchor,
       opMonitoring,
+      ...(options.connectionTest === undefined ? {} : { connectionTest: options.connectionTest }),
       ...(options.messageLog === undefined
         ? {}
         : {

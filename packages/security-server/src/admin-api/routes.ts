@@ -3,7 +3,15 @@ import { csrPem, type CertificateRecord } from '../keys/index.ts';
 import type { AccessRight, HostedClient, LocalGroup, ServiceConf } from '../server-conf/index.ts';
 import { TOKEN_KEY_SPECS } from '../token/index.ts';
 import { AdminApiError } from './errors.ts';
-import { formatColonId, parseColonClientId, parseColonMemberId, parseColonServiceId, parseColonSubject, parseColonSubsystemId } from './ids.ts';
+import {
+  formatColonId,
+  parseColonClientId,
+  parseColonMemberId,
+  parseColonServerId,
+  parseColonServiceId,
+  parseColonSubject,
+  parseColonSubsystemId,
+} from './ids.ts';
 import { EVIDENCE, READERS, REGISTRATION, ROLES, SECURITY, SERVICES, SYSTEM, type Role } from './roles.ts';
 import type { AdminServices } from './services.ts';
 
@@ -730,6 +738,18 @@ export const ROUTES: readonly RouteDef[] = [
       return ok(
         s.keys.expiryWarnings(days * 86_400_000).map((w) => ({ hash: w.hash, usage: w.usage, expired: w.expired, notAfter: new Date(w.notAfter).toISOString() })),
       );
+    },
+  },
+  {
+    id: 'diagnostics.connection-test',
+    method: 'GET',
+    url: '/diagnostics/connection-test/:serverId',
+    roles: READERS,
+    summary: "Connect to another security server over mutual TLS with this server's authentication certificate and check its certificate against the global configuration",
+    async handler({ services: s, params }) {
+      const server = parseColonServerId(params['serverId']);
+      if (s.connectionTest === undefined) throw new AdminApiError('TONLE_ERR_ADMIN_NOT_FOUND', 404, 'connection tests need a registered authentication certificate and a global configuration');
+      return ok(await s.connectionTest(server));
     },
   },
   {

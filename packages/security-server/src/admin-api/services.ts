@@ -1,3 +1,4 @@
+import type { SecurityServerId } from '@tonle/protocol';
 import type { Clock } from '@tonle/protocol';
 import type { GlobalConfStatus } from '../global-conf/index.ts';
 import type { KeyManager } from '../keys/index.ts';
@@ -38,6 +39,8 @@ export interface AdminServices {
   };
   /** Operational monitoring records (xroad-digest §9), when enabled. */
   readonly opMonitoring?: OperationalMonitoringStore;
+  /** A mutual-TLS connection test to another security server (undefined before the server has credentials). */
+  readonly connectionTest?: (server: SecurityServerId) => Promise<unknown>;
   /** One message's evidence bundle from the message log (throws the log's NOT_FOUND for unknown or unstamped ids). */
   readonly evidence?: (xRoadId: string) => Promise<unknown>;
   /** Called after a successful initialisation (e.g. to start the global-conf holder with the new anchor). */

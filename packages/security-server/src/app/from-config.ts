@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { decodePemAll, encodePem, loadPrivateKey, type Signer } from '@tonle/pki';
-import { parseConfigurationAnchor, parseSecurityServerId, type Clock, type ConfigurationAnchor, type SecurityServerId } from '@tonle/protocol';
+import { formatSecurityServerId, parseConfigurationAnchor, parseSecurityServerId, type Clock, type ConfigurationAnchor, type SecurityServerId } from '@tonle/protocol';
 import type { KeyObject } from 'node:crypto';
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -13,7 +13,7 @@ import { createMemoryOcspCache, createOcspService, type OcspService } from '../o
 import { createFileServerConfStore, createServerConf, type ServerConf } from '../server-conf/index.ts';
 import { createOperations, type Operations } from '../admin-api/index.ts';
 import { createBatchSigner } from '../signer/index.ts';
-import { createBatchingMessageSigner, createKeyObjectSigner, type TransportAlgorithm } from '../transport/index.ts';
+import { createBatchingMessageSigner, createKeyObjectSigner, probePeer, type TransportAlgorithm } from '../transport/index.ts';
 import { createMemoryMessageLog } from './memory-message-log.ts';
 import { exchangeGlobalConf } from './peers.ts';
 import { startSecurityServer, type ExchangeObservation, type RunningSecurityServer } from './security-server.ts';
@@ -258,6 +258,25 @@ async function startWithOperations(input: { config: SecurityServerConfig; log: L
     syncIntervalMs: config.operations.syncIntervalMs,
     afterInitialization: async () => {
       await startTrust();
+    },
+    connectionTest: async (target) => {
+      const info = trust?.holder.lastGood()?.server(target);
+      if (info === undefined) return { server: formatSecurityServerId(target), reachable: false, authenticated: false, error: 'NOT_IN_GLOBAL_CONFIGURATION' };
+      let auth: { certificate: Uint8Array; privateKey: KeyObject };
+      try {
+        auth = ops.keys.authCredentials();
+      } catch {
+        return { server: formatSecurityServerId(target), reachable: false, authenticated: false, error: 'NO_REGISTERED_AUTH_CERTIFICATE' };
+      }
+      const result = await probePeer({
+        address: info.address,
+        peerPort: config.transport.peerPort,
+        tls: { cert: encodePem('CERTIFICATE', auth.certificate), key: auth.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+        expectedCertHashes: info.authCertHashes,
+        timeoutMs: config.transport.connectTimeoutMs,
+        clock,
+      });
+      return { server: formatSecurityServerId(target), ...result };
     },
   });
 

@@ -40,3 +40,4 @@ export {
 } from './message.ts';
 export { createSingleMessageSigner, createBatchingMessageSigner } from './message-signer.ts';
 export { PeerError, createPeerTransport, originOf, type PeerTransportOptions } from './peer-transport.ts';
+export { probePeer, type PeerProbeResult } from './peer-probe.ts';
