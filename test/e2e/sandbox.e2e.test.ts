@@ -94,6 +94,9 @@ describe('tonle sandbox', () => {
     expect(line, metrics.slice(0, 2000)).toBeDefined();
     expect(Number(line?.split(' ').at(-1))).toBeGreaterThanOrEqual(3);
     expect(metrics).toMatch(/tonle_requests_total\{[^}]*fault_code="Server.ClientProxy.UnknownMember"[^}]*\} 1/);
+    // Signing batches and message-log group commits are measured too.
+    expect(Number(/^tonle_signing_batch_size_count (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
+    expect(Number(/^tonle_message_log_commit_seconds_count (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
 
     const now = Math.floor(Date.now() / 1000);
     const response = await fetch(`${network.consumer.adminUrl}/diagnostics/operational-monitoring?recordsFrom=${now - 600}&recordsTo=${now + 60}`, {

@@ -67,6 +67,7 @@ interface ExchangeInputs {
   readonly bytesSigner: Signer;
   readonly tls: { readonly cert: string; readonly key: string; readonly passphrase?: string };
   readonly onBatch?: (size: number) => void;
+  readonly onLogCommit?: (durationMs: number) => void;
   readonly observe?: (observation: ExchangeObservation) => void;
 }
 
@@ -90,6 +91,7 @@ async function startExchange(input: ExchangeInputs): Promise<{ server: RunningSe
           anchors: () => ({ certificates: (holder.lastGood()?.approvedTsas() ?? []).map((t) => new X509Certificate(t.certificate)) }),
         }),
         log: log.child({ module: 'message-log' }),
+        ...(input.onLogCommit === undefined ? {} : { metrics: { onLogCommit: input.onLogCommit } }),
       })
     : createMemoryMessageLog();
   if (!durableLog) log.warn('messageLog.directory is not set: message records are kept in memory only and are lost on exit');
@@ -313,6 +315,7 @@ async function startWithOperations(input: { config: SecurityServerConfig; log: L
         config, log, clock, serverId, holder: t.holder, ocsp: t.ocsp, serverConf, bytesSigner,
         tls: { cert: encodePem('CERTIFICATE', auth.certificate), key: auth.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
         onBatch: (size) => ops.metrics.onBatch(size),
+        onLogCommit: (durationMs) => ops.metrics.onLogCommit(durationMs),
         observe: (o) => {
           try {
             observeForOperations(ops, o);
