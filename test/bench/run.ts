@@ -144,7 +144,7 @@ async function main(): Promise<void> {
     let tonle: TonleInstance | undefined;
     if (process.env['TONLE_BENCH_SKIP_TONLE'] === undefined) {
       console.error('Starting a sandbox for the Tonle scenario...');
-      tonle = await startTonle(providerPort, 48_100);
+      tonle = await startTonle(providerPort, 28_100);
       started.push(tonle.sandbox);
     }
 

@@ -12,8 +12,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tonle-sandbox-e2e-'));
-// Away from the default ports, so a developer's own sandbox can keep running.
-const basePort = 30_000 + Math.floor(Math.random() * 300) * 30;
+// Away from the default ports (so a developer's own sandbox can keep running) and below the ephemeral
+// range 32768-60999, where other tests' port-0 listeners and outgoing connections take their ports.
+const basePort = 10_000 + Math.floor(Math.random() * 500) * 30;
 
 function alive(pid: number): boolean {
   try {

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Command } from '../command.ts';
 import { createPopulationRegisterApp } from '../sandbox/index.ts';
 
-const USAGE = `Usage: tonle sample-service [--port 47105] [--host 127.0.0.1]
+const USAGE = `Usage: tonle sample-service [--port 27105] [--host 127.0.0.1]
 
 Runs the sandbox's sample provider service: a city's population register (GET /persons/{code},
 GET /persons?familyName=..., OpenAPI description at /openapi.json). Stops on SIGINT/SIGTERM.`;
@@ -20,7 +20,7 @@ export const sampleServiceCommand: Command = {
       io.err(`tonle sample-service: ${(error as Error).message}\n\n${USAGE}\n`);
       return 2;
     }
-    const port = Number(values.port ?? 47105);
+    const port = Number(values.port ?? 27105);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       io.err(`tonle sample-service: --port must be a port number, got '${values.port}'\n`);
       return 2;

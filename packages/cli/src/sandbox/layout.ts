@@ -3,8 +3,11 @@ import { join } from 'node:path';
 /** The instance id of the sandbox: two letters, since the EJBCA-like profile puts it in the country field. */
 export const SANDBOX_INSTANCE = 'KH';
 
-/** The default first port; every component's port is an offset from it, so defaults never collide. */
-export const DEFAULT_BASE_PORT = 47100;
+/**
+ * The default first port; every component's port is an offset from it, so defaults never collide. It is
+ * below Linux's ephemeral range (32768-60999), so no outgoing connection or port-0 listener can take it.
+ */
+export const DEFAULT_BASE_PORT = 27100;
 
 /** Where everything of one sandbox lives, and which ports it uses. */
 export interface SandboxLayout {

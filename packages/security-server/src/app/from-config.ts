@@ -343,7 +343,8 @@ async function startWithOperations(input: { config: SecurityServerConfig; log: L
       log.info({ file: config.admin.apiKeyFile }, 'first admin API key written');
     }
   }
-  if (config.operations.pin !== undefined) {
+  // Before initialisation there is no token to log in to; POST /initialization creates it.
+  if (config.operations.pin !== undefined && ops.token.status().initialized) {
     await ops.autologin(config.operations.pin).catch((error: unknown) => {
       log.error({ err: { code: (error as { code?: unknown }).code } }, 'token autologin failed');
     });
