@@ -30,7 +30,8 @@ describe('ProcessSupervisor', () => {
     const failures: SandboxProcessError[] = [];
     supervisor = new ProcessSupervisor({ logDir: dir, onUnexpectedExit: (e) => failures.push(e) });
     // A fixed-port readiness URL needs a port: let the OS pick one and pass it through env.
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    // Below the ephemeral range (32768-60999), which other tests' sockets use.
+    const port = 25_000 + Math.floor(Math.random() * 7_000);
     const script = SERVER.replace('listen(0', `listen(${port}`);
     await supervisor.start({ name: 'web', command: process.execPath, args: ['-e', script], readyUrl: `http://127.0.0.1:${port}/` });
     const pids = supervisor.pids;
