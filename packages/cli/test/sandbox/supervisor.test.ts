@@ -29,7 +29,7 @@ describe('ProcessSupervisor', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tonle-sup-'));
     const failures: SandboxProcessError[] = [];
     supervisor = new ProcessSupervisor({ logDir: dir, onUnexpectedExit: (e) => failures.push(e) });
-    // A fixed-port readiness URL needs a port: let the OS pick one and pass it through env.
+    // The readiness URL needs the port in advance, so the test picks one.
     // Below the ephemeral range (32768-60999), which other tests' sockets use.
     const port = 25_000 + Math.floor(Math.random() * 7_000);
     const script = SERVER.replace('listen(0', `listen(${port}`);
