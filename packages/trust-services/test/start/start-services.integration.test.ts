@@ -14,12 +14,15 @@ import {
 } from '@tonle/trust-services';
 import { quietLogger, tempDir } from '../support/openssl.ts';
 
+/**
+ * A free port below Linux's ephemeral range (32768-60999): a port the OS handed out for port 0 goes back
+ * to that pool when closed, where any other socket on the machine can take it before the test reuses it.
+ */
 async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
+  for (;;) {
+    const port = 15_000 + Math.floor(Math.random() * 10_000);
+    if (await canListen(port)) return port;
+  }
 }
 
 async function canListen(port: number): Promise<boolean> {
