@@ -133,8 +133,13 @@ describe('tonle sandbox', () => {
     expect(response.status).toBe(200);
     const bundleFile = join(dir, 'first-message.evidence.json');
     writeFileSync(bundleFile, await response.text());
-    const verify = spawnSync(process.execPath, [join(root, 'scripts/tonle.mjs'), 'audit', 'verify-bundle', bundleFile, '--anchors', network.trust.anchorsDir], { encoding: 'utf8' });
+    const verify = spawnSync(process.execPath, [join(root, 'scripts/tonle.mjs'), 'audit', 'verify-bundle', bundleFile, '--anchors', network.trust.anchorsDir, '--json'], { encoding: 'utf8' });
     expect(verify.status, `${verify.stdout}${verify.stderr}`).toBe(0);
+    // The request and the response are each bound to what was signed: header part and body digests.
+    const report = JSON.parse(verify.stdout) as { ok: boolean; records: { kind: string; content: string; ocsp?: string }[] };
+    expect(report.ok).toBe(true);
+    expect(report.records.map((r) => r.kind).sort()).toEqual(['request', 'response']);
+    expect(report.records.every((r) => r.content === 'bound'), verify.stdout).toBe(true);
     expect((await fetch(`${network.consumer.adminUrl}/message-log/evidence/KH-no-such-message`, { headers })).status).toBe(404);
   }, 90_000);
 

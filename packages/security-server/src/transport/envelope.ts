@@ -20,6 +20,14 @@ export interface BatchProof {
   readonly path: readonly string[];
 }
 
+/**
+ * A batch proof as the message log records it: with the message's descriptor (base64url), the leaf the
+ * proof starts from, so an auditor can check that the signed root covers exactly this record's content.
+ */
+export interface RecordedBatchProof extends BatchProof {
+  readonly descriptor: string;
+}
+
 /** The envelope JSON. */
 export interface Envelope {
   readonly v: 1;

@@ -15,7 +15,7 @@ import {
   type RequestDescriptor,
   type ResponseDescriptor,
 } from './descriptor.ts';
-import { decodeFrame, encodeFrame, type BatchProof, type Envelope } from './envelope.ts';
+import { decodeFrame, encodeFrame, type BatchProof, type Envelope, type RecordedBatchProof } from './envelope.ts';
 import { JwsError, verifyCompact, type TransportAlgorithm } from './jws.ts';
 
 /** SHA-512, the transport's digest (xroad-digest 3.5: SHA-512 everywhere by default). */
@@ -93,7 +93,7 @@ async function seal(
   input: SealInput,
   descriptor: Descriptor,
   extra: { reason?: string },
-): Promise<{ frame: Buffer; jws: string; proof?: BatchProof }> {
+): Promise<{ frame: Buffer; jws: string; proof?: RecordedBatchProof }> {
   const bytes = encodeDescriptor(descriptor);
   const signed = await input.signer.sign(bytes);
   const envelope: Envelope = {
@@ -104,13 +104,17 @@ async function seal(
     ...(extra.reason === undefined ? {} : { reason: extra.reason }),
     ...(signed.batch === undefined ? {} : { descriptor: Buffer.from(signed.batch.descriptor).toString('base64url'), proof: signed.batch.proof }),
   };
-  return { frame: encodeFrame(envelope, input.body), jws: signed.jws, ...(signed.batch === undefined ? {} : { proof: signed.batch.proof }) };
+  return {
+    frame: encodeFrame(envelope, input.body),
+    jws: signed.jws,
+    ...(signed.batch === undefined ? {} : { proof: { ...signed.batch.proof, descriptor: Buffer.from(signed.batch.descriptor).toString('base64url') } }),
+  };
 }
 
 /** Builds, signs and frames a request for the provider's security server. Returns the header part too (for the log). */
 export async function sealRequest(
   input: SealInput & { messageId: string; requestId: string; client: string; service: string; method: string; target: string; signedAt: number },
-): Promise<{ frame: Buffer; jws: string; headerPart: Uint8Array; proof?: BatchProof }> {
+): Promise<{ frame: Buffer; jws: string; headerPart: Uint8Array; proof?: RecordedBatchProof }> {
   const headerPart = requestHeaderPart(input.method, input.target, input.headers);
   const d: RequestDescriptor = {
     v: TRANSPORT_VERSION, kind: 'request', messageId: input.messageId, requestId: input.requestId, client: input.client,
@@ -123,7 +127,7 @@ export async function sealRequest(
 /** Builds, signs and frames a response for the consumer's security server. */
 export async function sealResponse(
   input: SealInput & { messageId: string; requestId: string; client: string; service: string; status: number; reason: string; requestHash: string; signedAt: number },
-): Promise<{ frame: Buffer; jws: string; headerPart: Uint8Array; proof?: BatchProof }> {
+): Promise<{ frame: Buffer; jws: string; headerPart: Uint8Array; proof?: RecordedBatchProof }> {
   const headerPart = responseHeaderPart(input.status, input.reason, input.headers);
   const d: ResponseDescriptor = {
     v: TRANSPORT_VERSION, kind: 'response', messageId: input.messageId, requestId: input.requestId, client: input.client,
@@ -141,7 +145,7 @@ export interface OpenedMessage<D extends Descriptor> {
   readonly headerPart: Uint8Array;
   readonly reason: string;
   readonly jws: string;
-  readonly proof?: BatchProof;
+  readonly proof?: RecordedBatchProof;
   /** Signer chain from `x5c`, leaf first; NOT yet checked for trust. */
   readonly chain: readonly Uint8Array[];
   readonly ocsp: readonly Uint8Array[];
@@ -233,7 +237,7 @@ export function openMessage<K extends Descriptor['kind']>(
     headerPart,
     reason,
     jws: envelope.jws,
-    ...(envelope.proof === undefined ? {} : { proof: envelope.proof }),
+    ...(envelope.proof === undefined || envelope.descriptor === undefined ? {} : { proof: { ...envelope.proof, descriptor: envelope.descriptor } }),
     chain: verified.chain,
     ocsp: envelope.ocsp.map((o) => new Uint8Array(Buffer.from(o, 'base64'))),
     signedAt: signedAt ?? descriptor.signedAt,
