@@ -26,6 +26,7 @@ const CODES = [
   'Client.MissingHeaderField',
   'Client.InvalidHttpMethod',
   'Client.RequestTooLarge',
+  'Client.RequestTimeout',
   // Answered by a provider service (client SDK provider helper) to a peer that is not its security server.
   'Client.UntrustedSource',
   'Server.ClientProxy.UnknownMember',
@@ -95,6 +96,7 @@ export const FAULTS: { readonly [C in FaultCode]: FaultSpec<C> } = {
   'Client.MissingHeaderField': { status: 400, message: 'A required X-Road header is missing' },
   'Client.InvalidHttpMethod': { status: 405, message: 'The HTTP method is not supported' },
   'Client.RequestTooLarge': { status: 413, message: 'The request body is larger than this security server accepts' },
+  'Client.RequestTimeout': { status: 408, message: 'The request was not received in time' },
   'Client.UntrustedSource': { status: 403, message: 'The service accepts calls only from its own security server' },
   'Server.ClientProxy.UnknownMember': { status: 500, message: 'The client is not registered on this security server' },
   'Server.ClientProxy.UnknownService': { status: 500, message: 'No security server in the global configuration provides this service' },

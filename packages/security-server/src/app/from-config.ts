@@ -107,9 +107,13 @@ async function startExchange(input: ExchangeInputs): Promise<{ server: RunningSe
     stapledOcsp: async () => [await ocsp.staple(signingCert)],
     trust: createSignerTrust({ conf: (side) => globalConf.current(side), ocsp }),
     messageLog,
-    limits: { clientBodyBytes: config.clientProxy.maxBodyBytes, serverBodyBytes: config.serverProxy.maxBodyBytes },
+    limits: {
+      clientBodyBytes: config.clientProxy.maxBodyBytes,
+      serverBodyBytes: config.serverProxy.maxBodyBytes,
+      clientRequestTimeoutMs: config.clientProxy.requestTimeoutMs,
+    },
     tls: { ...input.tls, minVersion: config.tls.minVersion },
-    listen: { clientProxy: config.clientProxy, serverProxy: config.serverProxy },
+    listen: { clientProxy: { host: config.clientProxy.host, port: config.clientProxy.port }, serverProxy: config.serverProxy },
     transport: { ...config.transport, peerPort: config.transport.peerPort },
     ...(input.observe === undefined ? {} : { observe: input.observe }),
   });

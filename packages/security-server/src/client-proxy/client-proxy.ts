@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import {
+  renderFault,
   GatewayFault,
   XRoadHeader,
   computeRequestHash,
@@ -81,9 +83,28 @@ function relayPeerFault(res: PeerResponse): GatewayFault {
  */
 export function buildClientProxy(services: ExchangeServices): FastifyInstance {
   const log = services.log.child({ module: 'client-proxy' });
+  const requestTimeout = services.limits.clientRequestTimeoutMs ?? 60_000;
   const app = Fastify({
     logger: false,
     bodyLimit: services.limits.clientBodyBytes,
+    // Slow clients (a trickled body, or headers never finished) must not hold a connection and its
+    // buffers for ever: Node ends the request after this and we answer with a catalog fault.
+    requestTimeout,
+    // Node checks request timeouts every connectionsCheckingInterval (30 s by default): check often enough.
+    serverFactory: (handler) => createServer({ requestTimeout, connectionsCheckingInterval: Math.max(250, Math.min(5_000, requestTimeout / 2)) }, handler),
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      const f = fault(timedOut ? 'Client.RequestTimeout' : 'Client.BadRequest', timedOut ? 'The request was not received in time' : 'The request cannot be parsed as HTTP/1.1');
+      log.info({ err: { code: error.code }, fault: { code: f.code, id: f.id } }, 'connection-level refusal');
+      if (socket.writable) {
+        const rendered = renderFault(f);
+        const head = [`HTTP/1.1 ${rendered.status} ${timedOut ? 'Request Timeout' : 'Bad Request'}`, 'Connection: close', `Content-Length: ${Buffer.byteLength(rendered.body)}`];
+        for (const [name, value] of Object.entries(rendered.headers)) head.push(`${name}: ${value}`);
+        socket.end(`${head.join('\r\n')}\r\n\r\n${rendered.body}`);
+      } else {
+        socket.destroy();
+      }
+    },
     routerOptions: { maxParamLength: 8192 },
     return503OnClosing: true,
     frameworkErrors: (error, request, reply) => {

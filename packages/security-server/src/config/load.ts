@@ -5,7 +5,7 @@ import { envNameOf, settings, type Setting } from './schema.ts';
 /** The validated, frozen configuration of one security server. */
 export interface SecurityServerConfig {
   readonly serverId: string;
-  readonly clientProxy: { readonly host: string; readonly port: number; readonly maxBodyBytes: number };
+  readonly clientProxy: { readonly host: string; readonly port: number; readonly maxBodyBytes: number; readonly requestTimeoutMs: number };
   readonly serverProxy: { readonly host: string; readonly port: number; readonly maxBodyBytes: number };
   readonly tls: {
     /** Unset in operations mode, where the authentication certificate comes from the token. */

@@ -24,6 +24,7 @@ export const settings: readonly Setting[] = [
   { path: 'clientProxy.host', kind: 'string', default: '127.0.0.1', doc: 'address the client proxy listens on' },
   { path: 'clientProxy.port', kind: 'int', default: 8080, min: 0, max: 65535, doc: 'client proxy port (0 = any free port)' },
   { path: 'clientProxy.maxBodyBytes', kind: 'int', default: 32 * MiB, min: 0, max: 2 ** 31, doc: 'largest request body accepted from an information system' },
+  { path: 'clientProxy.requestTimeoutMs', kind: 'int', default: 60_000, min: 1_000, max: 3_600_000, doc: 'time an information system has to send a whole request (slow clients get 408 Client.RequestTimeout)' },
   { path: 'serverProxy.host', kind: 'string', default: '0.0.0.0', doc: 'address the server proxy (mutual TLS) listens on' },
   { path: 'serverProxy.port', kind: 'int', default: 5500, min: 0, max: 65535, doc: 'server proxy port (0 = any free port)' },
   { path: 'serverProxy.maxBodyBytes', kind: 'int', default: 32 * MiB, min: 0, max: 2 ** 31, doc: 'largest transported message accepted from a peer' },

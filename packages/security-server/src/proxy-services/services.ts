@@ -94,7 +94,12 @@ export interface ExchangeServices {
   /** Calls provider information systems. */
   readonly provider: ProviderClient;
   /** Largest body accepted from an information system (client proxy) / peer (server proxy). */
-  readonly limits: { readonly clientBodyBytes: number; readonly serverBodyBytes: number };
+  readonly limits: {
+    readonly clientBodyBytes: number;
+    readonly serverBodyBytes: number;
+    /** How long an information system may take to send a whole request (slow clients); default 60 s. */
+    readonly clientRequestTimeoutMs?: number;
+  };
 }
 
 /** The provider information system as the server proxy calls it. */

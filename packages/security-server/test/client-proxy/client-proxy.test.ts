@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { GatewayFault, isFaultCode } from '@tonle/protocol';
 import fc from 'fast-check';
@@ -11,7 +12,7 @@ function untouchable(name: string): never {
 }
 
 /** Services whose configuration is expired: every well-formed request ends in OutdatedGlobalConf. */
-function services(lines: string[]): ExchangeServices {
+function services(lines: string[], clientRequestTimeoutMs?: number): ExchangeServices {
   return {
     clock: { now: () => 0 },
     log: createLogger({ level: 'info', destination: new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } }) }),
@@ -25,11 +26,37 @@ function services(lines: string[]): ExchangeServices {
     messageLog: { append: () => untouchable('messageLog') },
     peers: { send: () => untouchable('peers'), close: () => Promise.resolve() },
     provider: { call: () => untouchable('provider'), close: () => Promise.resolve() },
-    limits: { clientBodyBytes: 1024, serverBodyBytes: 1024 },
+    limits: { clientBodyBytes: 1024, serverBodyBytes: 1024, ...(clientRequestTimeoutMs === undefined ? {} : { clientRequestTimeoutMs }) },
   };
 }
 
 describe('client proxy input handling', () => {
+  it('answers a slow client that stalls mid-body with 408 Client.RequestTimeout and closes the connection', async () => {
+    const lines: string[] = [];
+    const app = buildClientProxy(services(lines, 1_000));
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const { port } = new URL(address);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          // Headers promise 100 bytes; 10 arrive, then nothing.
+          socket.write('POST /r1/EE/GOV/2/sub/svc HTTP/1.1\r\nHost: x\r\nX-Road-Client: EE/GOV/1/sub\r\nContent-Length: 100\r\n\r\n0123456789');
+        });
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+        setTimeout(() => reject(new Error(`no answer; got: ${text}`)), 15_000).unref();
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(answer.toLowerCase()).toContain('x-road-error: client.requesttimeout');
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ type: 'Client.RequestTimeout' });
+      expect(lines.join('')).toContain('Client.RequestTimeout');
+    } finally {
+      await app.close();
+    }
+  }, 30_000);
+
   it('answers any method, path and X-Road-Client with a catalog fault, never an internal error or a crash', async () => {
     const lines: string[] = [];
     const app = buildClientProxy(services(lines));
