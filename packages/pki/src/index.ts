@@ -5,7 +5,7 @@
  * It depends on @tonle/protocol only, never on the applications built on top of it.
  */
 export { PkiError, PKI_ERROR_CODES, type PkiErrorCode } from './errors/index.ts';
-export { encodePem, decodePem, decodePemAll, toDer } from './pem/index.ts';
+export { encodePem, decodePem, decodePemAll, pemLabels, toDer } from './pem/index.ts';
 export {
   generateKeyPair,
   exportPrivateKeyPem,

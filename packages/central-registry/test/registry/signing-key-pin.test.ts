@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFileStore, createMemoryAuditLog, createRegistry, initializeRegistry } from '@tonle/central-registry';
+import { pemLabels } from '@tonle/pki';
 import { verifyGlobalConfiguration } from '@tonle/protocol';
 
 describe('configuration signing keys with a PIN', () => {
@@ -13,14 +14,14 @@ describe('configuration signing keys with a PIN', () => {
     try {
       await initializeRegistry({ store, clock, instanceIdentifier: 'EE', configurationUrls: ['http://127.0.0.1:1/globalconf'], signingKeyPin: 'correct horse' });
       const text = await readFile(join(dir, 'state.json'), 'utf8');
-      expect(text).toContain('BEGIN ENCRYPTED PRIVATE KEY');
-      expect(text).not.toContain('BEGIN PRIVATE KEY');
+      expect(pemLabels(text)).toContain('ENCRYPTED PRIVATE KEY');
+      expect(pemLabels(text)).not.toContain('PRIVATE KEY');
 
       const good = createRegistry({ store, clock, audit: createMemoryAuditLog(), signingKeyPin: 'correct horse' });
       const published = await good.publish();
       await expect(verifyGlobalConfiguration(published.jws, await good.anchor(), { clock })).resolves.toBeDefined();
       const announced = await good.newSigningKey('EdDSA');
-      expect(announced.privateKeyPem).toContain('BEGIN ENCRYPTED PRIVATE KEY');
+      expect(pemLabels(announced.privateKeyPem)).toEqual(['ENCRYPTED PRIVATE KEY']);
 
       for (const pin of [undefined, 'wrong']) {
         const locked = createRegistry({ store, clock, audit: createMemoryAuditLog(), ...(pin === undefined ? {} : { signingKeyPin: pin }) });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CommandIo } from '@tonle/cli';
+import { pemLabels } from '@tonle/pki';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
@@ -38,7 +39,7 @@ describe('tonle trust', () => {
     const io = captureIo(dir);
     expect(await runCli(['trust', 'init', '--dir', 'state', '--instance', 'EE'], io)).toBe(0);
     expect(io.stdout.join('')).toContain('trust start --dir');
-    expect(await readFile(join(dir, 'state/ca/ca.key'), 'utf8')).toContain('ENCRYPTED PRIVATE KEY');
+    expect(pemLabels(await readFile(join(dir, 'state/ca/ca.key'), 'utf8'))).toEqual(['ENCRYPTED PRIVATE KEY']);
     expect((await stat(join(dir, 'state/secrets/key-pin'))).mode & 0o077).toBe(0);
     expect((await stat(join(dir, 'state/secrets/admin-api-key'))).mode & 0o077).toBe(0);
     const again = captureIo(dir);

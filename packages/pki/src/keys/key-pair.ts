@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPair as nodeGenerateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { PkiError } from '../errors/index.ts';
-import { decodePem, encodePem } from '../pem/index.ts';
+import { decodePem, encodePem, pemLabels } from '../pem/index.ts';
 
 const generate = promisify(nodeGenerateKeyPair);
 
@@ -86,7 +86,7 @@ export function exportPrivateKeyPem(privateKey: KeyObject, options: { pin?: stri
  */
 export function loadPrivateKey(input: string | Uint8Array, options: { pin?: string } = {}): KeyObject {
   const encrypted =
-    typeof input === 'string' ? input.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----') : isEncryptedPkcs8Der(input);
+    typeof input === 'string' ? pemLabels(input).includes('ENCRYPTED PRIVATE KEY') : isEncryptedPkcs8Der(input);
   if (encrypted && options.pin === undefined) {
     throw new PkiError('TONLE_ERR_PKI_PIN_REQUIRED', 'the private key is encrypted; pass its PIN');
   }

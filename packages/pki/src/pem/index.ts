@@ -1,1 +1,1 @@
-export { encodePem, decodePem, decodePemAll, toDer } from './pem.ts';
+export { encodePem, decodePem, decodePemAll, pemLabels, toDer } from './pem.ts';

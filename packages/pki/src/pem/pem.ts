@@ -19,6 +19,21 @@ export function encodePem(label: string, der: Uint8Array): string {
 }
 
 /**
+ * The labels of every PEM block in a text, in order (`CERTIFICATE`, `ENCRYPTED PRIVATE KEY`, ...), without
+ * decoding them: how to tell what a file holds before choosing how to read it.
+ *
+ * @example
+ * ```ts
+ * import { pemLabels } from '@tonle/pki';
+ * pemLabels(fs.readFileSync('sign.key', 'utf8')); // ['ENCRYPTED PRIVATE KEY']
+ * ```
+ */
+export function pemLabels(text: string): string[] {
+  if (typeof text !== 'string') throw new TypeError('pemLabels: text must be a string');
+  return [...text.matchAll(PEM_BLOCK)].map((m) => m[1] as string);
+}
+
+/**
  * Every PEM block with the given label, in order (a certificate chain file holds several).
  * Throws `TONLE_ERR_PKI_MALFORMED` when there is none.
  *

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compactVerify, importSPKI } from 'jose';
+import { pemLabels } from '@tonle/pki';
 import { createSoftwareToken, type TokenError } from '../../src/token/index.ts';
 
 const PIN = 'correct-horse';
@@ -85,7 +86,7 @@ describe('software token', () => {
     expect(files).toHaveLength(4);
     for (const f of files) {
       const pem = await readFile(join(dir, 'keys', f), 'utf8');
-      expect(pem).toContain('BEGIN ENCRYPTED PRIVATE KEY');
+      expect(pemLabels(pem)).toEqual(['ENCRYPTED PRIVATE KEY']);
     }
     const meta = await readFile(join(dir, 'token.json'), 'utf8');
     expect(meta).not.toContain(PIN);
