@@ -111,8 +111,6 @@ async function firstRequest(network: SandboxNetwork): Promise<{ status: number; 
   return { status: response.status, xRoadId: response.headers.get('x-road-id') ?? '', requestId: response.headers.get('x-road-request-id') ?? '', body };
 }
 
-const SDK_IMPORT = "import { createClient } from '@tonle/client-sdk';";
-
 function banner(network: SandboxNetwork, first: { xRoadId: string; requestId: string; body: string }, dir: string): string {
   const url = `${network.consumer.clientProxyUrl}/r1/${network.provider.service}${network.provider.samplePath}`;
   return `
@@ -134,7 +132,7 @@ Try it yourself:
   curl -H 'X-Road-Client: ${network.consumer.client}' '${network.consumer.clientProxyUrl}/r1/${network.provider.service}?familyName=Tamm'
 
 Or from TypeScript with the client SDK:
-  ${SDK_IMPORT}
+  import { createClient } from '@tonle/client-sdk';
   const client = createClient({ securityServer: '${network.consumer.clientProxyUrl}', client: '${network.consumer.client}' });
   const res = await client.call({ service: '${network.provider.service}', path: '${network.provider.samplePath}' });
   console.log(await res.json());

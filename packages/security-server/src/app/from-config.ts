@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { decodePemAll, encodePem, loadPrivateKey, type Signer } from '@tonle/pki';
-import { formatSecurityServerId, parseConfigurationAnchor, parseSecurityServerId, type Clock, type ConfigurationAnchor, type SecurityServerId } from '@tonle/protocol';
+import { formatSecurityServerId, parseClientId, parseConfigurationAnchor, parseSecurityServerId, parseServiceId, type Clock, type ConfigurationAnchor, type SecurityServerId } from '@tonle/protocol';
 import type { KeyObject } from 'node:crypto';
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -187,20 +187,20 @@ function observeForOperations(ops: Operations, o: ExchangeObservation): void {
     ...(o.faultCode === undefined ? {} : { faultCode: o.faultCode }),
     durationMs: o.durationMs,
   });
-  const client = o.ids?.client.split('/') ?? [];
-  const service = o.ids?.service.split('/') ?? [];
-  const part = (parts: string[], i: number): string | undefined => (parts[i] === undefined ? undefined : decodeURIComponent(parts[i]));
+  // The ids were parsed and formatted by the proxy, so they parse again (leniently, as the message path does).
+  const client = o.ids === undefined ? undefined : parseClientId(o.ids.client, { validation: 'lenient' });
+  const service = o.ids === undefined ? undefined : parseServiceId(o.ids.service, { validation: 'lenient' });
   const defined = Object.fromEntries(
     Object.entries({
-      clientXRoadInstance: part(client, 0),
-      clientMemberClass: part(client, 1),
-      clientMemberCode: part(client, 2),
-      clientSubsystemCode: part(client, 3),
-      serviceXRoadInstance: part(service, 0),
-      serviceMemberClass: part(service, 1),
-      serviceMemberCode: part(service, 2),
-      serviceSubsystemCode: part(service, 3),
-      serviceCode: part(service, 4),
+      clientXRoadInstance: client?.instance,
+      clientMemberClass: client?.memberClass,
+      clientMemberCode: client?.memberCode,
+      clientSubsystemCode: client?.type === 'SUBSYSTEM' ? client.subsystemCode : undefined,
+      serviceXRoadInstance: service?.instance,
+      serviceMemberClass: service?.memberClass,
+      serviceMemberCode: service?.memberCode,
+      serviceSubsystemCode: service?.subsystemCode,
+      serviceCode: service?.serviceCode,
       messageId: o.ids?.xRoadId,
       xRequestId: o.ids?.requestId,
       requestSize: o.requestBytes,

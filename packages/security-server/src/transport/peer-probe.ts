@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { connect } from 'node:tls';
 import type { Clock } from '@tonle/protocol';
-import { originOf } from './peer-transport.ts';
+import { certHash, originOf } from './peer-transport.ts';
 
 /** What a connection test to another security server found (X-Road 7.8's diagnostics, done over mutual TLS). */
 export interface PeerProbeResult {
@@ -45,8 +44,7 @@ export function probePeer(input: {
     const socket = connect({ host, port: Number(url.port), cert: input.tls.cert, key: input.tls.key, rejectUnauthorized: false, minVersion: 'TLSv1.2' });
     socket.setTimeout(input.timeoutMs, () => finish({ reachable: false, authenticated: false, error: 'TIMEOUT' }));
     socket.once('secureConnect', () => {
-      const raw = socket.getPeerCertificate().raw as Buffer | undefined;
-      const hash = raw === undefined ? '' : createHash('sha256').update(raw).digest('hex');
+      const hash = certHash(socket);
       const protocol = socket.getProtocol();
       finish({
         reachable: true,

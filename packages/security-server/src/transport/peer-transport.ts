@@ -41,7 +41,8 @@ export function originOf(address: string, defaultPort: number): string {
   return `https://${host}:${defaultPort}`;
 }
 
-function certHash(socket: TLSSocket): string | undefined {
+/** SHA-256 (hex) of the peer's TLS certificate: how a peer is matched to the global configuration. */
+export function certHash(socket: TLSSocket): string | undefined {
   const raw = socket.getPeerCertificate()?.raw;
   return raw === undefined ? undefined : createHash('sha256').update(raw).digest('hex');
 }
