@@ -132,8 +132,18 @@ export async function testbenchRoutes(app: FastifyInstance): Promise<void> {
   });
   app.get<{ Params: { key: string } }>('/calls/:key', async (request) => ({ calls: calls.get(request.params.key) ?? 0 }));
 
+  app.all('/broken', async (request, reply) => {
+    // A provider that breaks off its answer: headers and half the promised body, then the connection closes.
+    await digestBody(request);
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
+    reply.raw.write('x'.repeat(500), () => request.raw.socket.destroy());
+    return reply;
+  });
+
   app.all('/hangup', async (request, reply) => {
-    // A provider that fails mid-exchange: the connection closes without any answer.
+    // A provider that fails mid-exchange: it takes the request, then closes the connection without any answer.
+    await digestBody(request);
     request.raw.socket.destroy();
     return reply;
   });

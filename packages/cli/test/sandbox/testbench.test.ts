@@ -75,6 +75,12 @@ describe('the sample service testbench (over a real socket)', () => {
     await expect(fetch(`${url}/hangup`)).rejects.toThrow();
   });
 
+  it('/broken sends headers and half the body, then closes the connection', async () => {
+    const res = await fetch(`${url}/broken`);
+    expect(res.status).toBe(200);
+    await expect(res.arrayBuffer()).rejects.toThrow();
+  });
+
   it('keeps the population register answering', async () => {
     const res = await fetch(`${url.replace(/\/testbench$/, '')}/persons/38001010014`);
     expect(await res.json()).toMatchObject({ familyName: 'Chan' });
