@@ -2,8 +2,9 @@
 // servers with @tonle/client-sdk, digests checked end to end, memory measured in the test process (the SDK's
 // side, sampled) and in both security servers (their peak RSS, VmHWM from /proc).
 //
-// This needs the security servers to stream bodies (the exchange rewrite in progress on main); while they
-// buffer messages up to transport.maxBodyBytes (32 MiB by default) it fails with Client.RequestTooLarge.
+// This needs the security servers to stream bodies (the exchange rewrite in progress on main). Security
+// servers that buffer messages (clientProxy.maxBodyBytes and the provider client's response limit, 32 MiB by
+// default) fail it fast: Client.RequestTooLarge up, Server.ServerProxy.ServiceFailed down.
 import { randomBytes } from 'node:crypto';
 import { createClient, type XRoadClient } from '@tonle/client-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

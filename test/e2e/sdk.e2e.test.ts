@@ -366,6 +366,46 @@ describe('the client SDK through the sandbox', () => {
     expect((await client.call({ service: tb, path: '/echo' })).status).toBe(200);
   }, 120_000);
 
+  it("retries a GET when the provider's security server cannot be reached, and not a POST", async () => {
+    // The provider's security server, stopped (SIGSTOP), still accepts TCP connections in the kernel but
+    // never completes a TLS handshake: the consumer's server gives up after transport.connectTimeoutMs (5 s)
+    // and answers Server.ClientProxy.NetworkError, the one fault after which X-Road says the provider never
+    // saw the request (pr-rest 4.6). First wait until the consumer's server holds no idle connection to the
+    // provider's (it would send the request on it and wait for an answer instead); the provider's server
+    // proxy keeps idle connections for about 72 s.
+    const serverProxyPort = basePort + 21; // docs/sandbox.md: provider's server proxy = base port + 21
+    const pid = net.processes['ss-provider'] as number;
+    const deadline = performance.now() + 150_000;
+    while (connectionsTo(serverProxyPort).size > 0 && performance.now() < deadline) await sleep(1_000);
+    expect(connectionsTo(serverProxyPort).size).toBe(0);
+    const seen: RetryInfo[] = [];
+    process.kill(pid, 'SIGSTOP');
+    try {
+      // POST: the fault comes back after one attempt.
+      const post = await rejection(client.call({ service: tb, method: 'POST', path: '/echo', json: { once: true }, retry: { retries: 3, onRetry: (i) => seen.push(i) } }));
+      expect(post).toMatchObject({ code: 'Server.ClientProxy.NetworkError' });
+      expect(seen).toEqual([]);
+      // GET: retried; the provider's server is resumed when the SDK reports the retry, so the retry gets through.
+      const res = await client.call({
+        service: tb,
+        path: '/echo/after-retry',
+        retry: {
+          retries: 3,
+          minDelayMs: 200,
+          onRetry: (info) => {
+            seen.push(info);
+            process.kill(pid, 'SIGCONT');
+          },
+        },
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ method: 'GET', path: '/echo/after-retry' });
+      expect(seen.map((s) => s.reason)).toEqual(['network-error-fault']);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+  }, 240_000);
+
   it('reuses keep-alive connections instead of connecting per call', async () => {
     const port = Number(new URL(net.consumer.clientProxyUrl).port);
     const own = createClient({ securityServer: net.consumer.clientProxyUrl, client: net.consumer.client });
