@@ -41,3 +41,12 @@ export {
 export { createSingleMessageSigner, createBatchingMessageSigner } from './message-signer.ts';
 export { PeerError, createPeerTransport, originOf, type PeerTransportOptions } from './peer-transport.ts';
 export { probePeer, type PeerProbeResult } from './peer-probe.ts';
+export {
+  DEFAULT_PEER_SELECTION_CACHE_MS,
+  PeerProbeError,
+  createPeerProbe,
+  createPeerSelector,
+  type PeerProbe,
+  type PeerSelector,
+  type PeerSelectorOptions,
+} from './peer-selection.ts';
