@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { XRoadHeader } from '@tonle/protocol';
 import { rememberedExchange, type ExchangeIds } from '../errors/index.ts';
-import { buildClientProxy } from '../client-proxy/index.ts';
+import { buildClientProxy, listenClientProxyHttps, type ClientProxyHttpsListener, type ClientProxyHttpsOptions } from '../client-proxy/index.ts';
 import { buildServerProxy, createProviderClient, type ServerProxyTls } from '../server-proxy/index.ts';
 import { createPeerTransport } from '../transport/index.ts';
 import type { ExchangeServices } from '../proxy-services/index.ts';
@@ -12,6 +12,8 @@ export interface SecurityServerInput extends Omit<ExchangeServices, 'peers' | 'p
   readonly tls: ServerProxyTls;
   readonly listen: {
     readonly clientProxy: { readonly host: string; readonly port: number };
+    /** HTTPS for information systems (ug-ss 9.2), serving the same client proxy app; none when absent. */
+    readonly clientProxyHttps?: Omit<ClientProxyHttpsOptions, 'requestTimeoutMs'>;
     readonly serverProxy: { readonly host: string; readonly port: number };
   };
   readonly transport: { readonly peerPort: number; readonly connectTimeoutMs: number; readonly responseTimeoutMs: number; readonly connectionsPerPeer: number };
@@ -58,7 +60,7 @@ export interface RunningSecurityServer {
   readonly clientProxy: FastifyInstance;
   readonly serverProxy: FastifyInstance;
   /** Bound ports (useful with port 0). */
-  readonly ports: { readonly clientProxy: number; readonly serverProxy: number };
+  readonly ports: { readonly clientProxy: number; readonly serverProxy: number; readonly clientProxyHttps?: number };
   close(): Promise<void>;
 }
 
@@ -84,21 +86,24 @@ export async function startSecurityServer(input: SecurityServerInput): Promise<R
     observeAnswers(clientProxy, 'client', input.clock, input.observe);
     observeAnswers(serverProxy, 'server', input.clock, input.observe);
   }
+  let clientProxyHttps: ClientProxyHttpsListener | undefined;
   try {
     // Copies: fastify adds fields to the options object, and configuration objects are frozen.
     await serverProxy.listen({ host: input.listen.serverProxy.host, port: input.listen.serverProxy.port });
     await clientProxy.listen({ host: input.listen.clientProxy.host, port: input.listen.clientProxy.port });
+    const https = input.listen.clientProxyHttps;
+    if (https !== undefined) clientProxyHttps = await listenClientProxyHttps(clientProxy, { ...https, requestTimeoutMs: input.limits.clientRequestTimeoutMs ?? 60_000 });
   } catch (error) {
-    await Promise.allSettled([clientProxy.close(), serverProxy.close(), peers.close(), provider.close()]);
+    await Promise.allSettled([clientProxyHttps?.close(), clientProxy.close(), serverProxy.close(), peers.close(), provider.close()]);
     throw error;
   }
   const port = (app: FastifyInstance) => (app.server.address() as AddressInfo).port;
   return {
     clientProxy,
     serverProxy,
-    ports: { clientProxy: port(clientProxy), serverProxy: port(serverProxy) },
+    ports: { clientProxy: port(clientProxy), serverProxy: port(serverProxy), ...(clientProxyHttps === undefined ? {} : { clientProxyHttps: clientProxyHttps.port }) },
     async close() {
-      await Promise.allSettled([clientProxy.close(), serverProxy.close()]);
+      await Promise.allSettled([clientProxyHttps?.close(), clientProxy.close(), serverProxy.close()]);
       await Promise.allSettled([peers.close(), provider.close()]);
     },
   };
