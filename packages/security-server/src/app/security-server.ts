@@ -65,7 +65,8 @@ export interface RunningSecurityServer {
 }
 
 /**
- * Builds and starts one security server: the client proxy (plain HTTP for information systems) and the
+ * Builds and starts one security server: the client proxy (HTTP for information systems, and HTTPS too
+ * when `listen.clientProxyHttps` is given) and the
  * server proxy (mutual TLS for peers) over one shared services object (style.md: one Fastify instance per
  * listener). Close drains both listeners, then the connection pools.
  */
