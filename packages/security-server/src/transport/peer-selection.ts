@@ -13,6 +13,11 @@ export interface PeerSelectorOptions {
   readonly clock: Clock;
   /** How long a winner is kept for its set of peers (default {@link DEFAULT_PEER_SELECTION_CACHE_MS}). */
   readonly cachePeriodMs?: number;
+  /**
+   * Longest a probe round may take even if a probe never settles (default 30 s, X-Road's `client-timeout`):
+   * then the round ends as if the unsettled probes had failed, and they are aborted.
+   */
+  readonly roundTimeoutMs?: number;
 }
 
 /**
@@ -61,6 +66,8 @@ function winnerFirst(peers: readonly PeerServer[], addresses: readonly string[])
 export function createPeerSelector(options: PeerSelectorOptions): PeerSelector {
   const cachePeriodMs = options.cachePeriodMs ?? DEFAULT_PEER_SELECTION_CACHE_MS;
   if (!Number.isFinite(cachePeriodMs) || cachePeriodMs < 0) throw new TypeError('createPeerSelector: cachePeriodMs must be a number >= 0');
+  const roundTimeoutMs = options.roundTimeoutMs ?? 30_000;
+  if (!Number.isFinite(roundTimeoutMs) || roundTimeoutMs <= 0) throw new TypeError('createPeerSelector: roundTimeoutMs must be a number > 0');
   const winners = new Map<string, Winner>();
   const rounds = new Map<string, Promise<readonly string[]>>();
 
@@ -73,10 +80,17 @@ export function createPeerSelector(options: PeerSelectorOptions): PeerSelector {
     const unique = [...new Map(peers.map((p) => [p.address, p])).values()];
     const promise = new Promise<readonly string[]>((resolve) => {
       let settled = 0;
+      // finish() only ever runs from a probe callback or the timer, both after `timer` is assigned.
       const finish = (): void => {
+        clearTimeout(timer);
         const pending = unique.map((p) => p.address).filter((a) => !connected.includes(a) && !failedAddresses.has(a));
         resolve([...connected, ...pending, ...unique.map((p) => p.address).filter((a) => failedAddresses.has(a))]);
       };
+      const timer = setTimeout(() => {
+        finish();
+        controller.abort();
+      }, roundTimeoutMs);
+      timer.unref();
       for (const peer of unique) {
         let attempt: Promise<void>;
         try {

@@ -147,8 +147,23 @@ describe('createPeerSelector with scripted probes', () => {
     expect(s.calls).toHaveLength(0);
   });
 
-  it('rejects a nonsensical cache period as misuse', () => {
+  it('rejects a nonsensical cache period or round timeout as misuse', () => {
     expect(() => createPeerSelector({ probe: () => Promise.resolve(), clock: manualClock(), cachePeriodMs: -1 })).toThrow(TypeError);
+    expect(() => createPeerSelector({ probe: () => Promise.resolve(), clock: manualClock(), roundTimeoutMs: 0 })).toThrow(TypeError);
+  });
+
+  it('a round whose probes never settle ends after roundTimeoutMs in the given order, aborting them, caching nothing', async () => {
+    const s = scriptedProbe();
+    const selector = createPeerSelector({ probe: s.probe, clock: manualClock(), roundTimeoutMs: 50 });
+    expect((await selector.order([B, A])).map((p) => p.address)).toEqual(['b.example', 'a.example']);
+    expect(s.pending('a.example').signal.aborted).toBe(true);
+    // A late success after the round ended changes nothing: the next call probes again.
+    s.pending('a.example').resolve();
+    const again = selector.order([B, A]);
+    await tick();
+    expect(s.calls).toHaveLength(4);
+    s.pending('a.example').resolve();
+    expect((await again).map((p) => p.address)).toEqual(['a.example', 'b.example']);
   });
 });
 
