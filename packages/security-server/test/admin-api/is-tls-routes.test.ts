@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { encodePem, generateKeyPair, issueCertificate } from '@tonle/pki';
 import { memberId, subsystemId } from '@tonle/protocol';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminApp } from '../../src/admin-api/index.ts';
 import { auth, createAdminFixture, type AdminFixture } from './fixture.ts';
@@ -91,6 +92,29 @@ describe('admin API: information-system connection type and TLS certificates', (
     });
     expect(nobody.statusCode).toBe(404);
   });
+
+  it('fuzz: any uploaded bytes or text that is not a certificate is a 400 with a code, never a 500', async () => {
+    const der0 = Buffer.from(der);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 600 }).map((b) => ({ raw: Buffer.from(b) })),
+          // Truncated or bit-flipped real certificates, the inputs most likely to confuse a DER parser.
+          fc.nat({ max: der0.length - 1 }).map((n) => ({ raw: der0.subarray(0, n) })),
+          fc.string({ maxLength: 300 }).map((t) => ({ text: `-----BEGIN CERTIFICATE-----\n${t}\n-----END CERTIFICATE-----\n` })),
+        ),
+        async (input) => {
+          const res =
+            'raw' in input
+              ? await fx.app.inject({ method: 'POST', url: `/api/v1/clients/${CLIENT}/tls-certificates`, headers: { ...as(), 'content-type': 'application/octet-stream' }, payload: input.raw })
+              : await fx.app.inject({ method: 'POST', url: `/api/v1/clients/${CLIENT}/tls-certificates`, headers: { ...as(), 'content-type': 'application/json' }, payload: { certificate: input.text } });
+          expect(res.statusCode).toBe(400);
+          expect(res.json()).toMatchObject({ code: 'TONLE_ERR_ADMIN_VALIDATION' });
+        },
+      ),
+      { numRuns: 150 },
+    );
+  }, 60_000);
 
   it('the internal TLS certificate: 404 with a hint when the HTTPS port is not configured; otherwise info and a PEM download', async () => {
     const none = await fx.app.inject({ method: 'GET', url: '/api/v1/system/certificate', headers: as('XROAD_SECURITYSERVER_OBSERVER') });

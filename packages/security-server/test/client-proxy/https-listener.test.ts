@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
+import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { encodePem, exportPrivateKeyPem, generateKeyPair, issueCertificate } from '@tonle/pki';
@@ -152,6 +153,30 @@ describe('client proxy over HTTP and HTTPS: information-system authentication ov
   it('a refusal for authentication is logged as a refusal, never as a request', () => {
     expect(logged.length).toBeGreaterThan(0);
     expect(logged.every((kind) => kind === 'refusal')).toBe(true);
+  });
+
+  it('a slow client on the HTTPS port gets the same 408 Client.RequestTimeout as on HTTP (shared connection-level handling)', async () => {
+    const slow = await listenClientProxyHttps(app, { host: '127.0.0.1', port: 0, tls: identity, requestTimeoutMs: 1_000 });
+    try {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port: slow.port, servername: 'localhost', ca: identity.cert }, () => {
+          socket.write('POST /r1/EE/GOV/2/provider/svc HTTP/1.1\r\nHost: x\r\nX-Road-Client: EE/GOV/1/plain\r\nContent-Length: 100\r\n\r\n0123456789');
+        });
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+        setTimeout(() => reject(new Error(`no answer; got: ${text}`)), 20_000).unref();
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(answer.toLowerCase()).toContain('x-road-error: client.requesttimeout');
+    } finally {
+      await slow.close();
+    }
+  }, 30_000);
+
+  it('plain HTTP sent to the HTTPS port does not reach the handler (the TLS handshake fails)', async () => {
+    await expect(call('http', https.port, NOSSL)).rejects.toThrow();
   });
 
   it('the internal TLS certificate is generated once, kept with a private key file of mode 0600, and reused', async () => {
