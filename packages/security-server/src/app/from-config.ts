@@ -6,7 +6,7 @@ import type { KeyObject } from 'node:crypto';
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import { createAccessControl } from '../access-control/index.ts';
-import { clientProxyTlsIdentity, ensureInternalTlsCertificate, type ClientProxyTlsIdentity } from '../client-proxy/index.ts';
+import { InternalTlsError, clientProxyTlsIdentity, ensureInternalTlsCertificate, type ClientProxyTlsIdentity } from '../client-proxy/index.ts';
 import type { SecurityServerConfig } from '../config/index.ts';
 import { createGlobalConfHolder, type GlobalConfHolder } from '../global-conf/index.ts';
 import { createHttpTimestamper, createMessageLog, type MessageLog } from '../message-log/index.ts';
@@ -139,7 +139,14 @@ async function clientProxyTlsFor(config: SecurityServerConfig, clock: Clock, log
   const https = config.clientProxy.https;
   if (https.port === undefined) return undefined;
   if (https.certificateFile !== undefined && https.keyFile !== undefined) {
-    return clientProxyTlsIdentity({ cert: readFileSync(https.certificateFile, 'utf8'), key: readFileSync(https.keyFile, 'utf8') }, https.certificateFile);
+    const read = (path: string): string => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch (error) {
+        throw new InternalTlsError(`${path}: cannot be read; check clientProxy.https.certificateFile and keyFile`, { cause: error });
+      }
+    };
+    return clientProxyTlsIdentity({ cert: read(https.certificateFile), key: read(https.keyFile) }, https.certificateFile);
   }
   const identity = await ensureInternalTlsCertificate({ dir: https.internalTlsDir, clock, commonName: config.serverId });
   if (identity.generated) log.info({ dir: https.internalTlsDir, sha256: identity.sha256 }, 'internal TLS certificate generated for the client proxy HTTPS port');
