@@ -11,22 +11,28 @@ import { createLogger } from '../../src/logging/index.ts';
 let dir: string;
 let started: StartedFromConfig;
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tonle-ops-https-'));
+/** Writes an operations-mode ss.json into `folder` (before initialisation: no anchor, no token yet) and loads it. */
+function operationsConfig(folder: string, clientProxy: Record<string, unknown>) {
   writeFileSync(
-    join(dir, 'ss.json'),
+    join(folder, 'ss.json'),
     JSON.stringify({
       serverId: 'EE/GOV/1234/ss1',
       serverConf: { file: 'serverconf.json' },
       operations: { dataDir: 'data' },
       admin: { port: 0, apiKeyFile: 'admin-key' },
       monitoring: { port: 0 },
-      clientProxy: { port: 0, https: { port: 0 } },
+      clientProxy,
     }),
   );
-  const config = loadConfig({ file: 'ss.json', cwd: dir, env: {} });
-  const log = createLogger({ level: 'silent', destination: new Writable({ write(_c, _e, cb) { cb(); } }) });
-  started = await startFromConfig({ config, log, clock: systemClock });
+  return loadConfig({ file: 'ss.json', cwd: folder, env: {} });
+}
+
+const silent = () => createLogger({ level: 'silent', destination: new Writable({ write(_c, _e, cb) { cb(); } }) });
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tonle-ops-https-'));
+  const config = operationsConfig(dir, { port: 0, https: { port: 0 } });
+  started = await startFromConfig({ config, log: silent(), clock: systemClock });
 }, 60_000);
 
 afterAll(async () => {
@@ -48,20 +54,8 @@ it('operations mode generates the internal TLS certificate at start and the admi
 it('an operator certificate file that cannot be read stops the start with TONLE_ERR_CLIENTPROXY_INTERNAL_TLS', async () => {
   const d = mkdtempSync(join(tmpdir(), 'tonle-https-files-'));
   try {
-    writeFileSync(
-      join(d, 'ss.json'),
-      JSON.stringify({
-        serverId: 'EE/GOV/1234/ss1',
-        serverConf: { file: 'serverconf.json' },
-        operations: { dataDir: 'data' },
-        admin: { port: 0 },
-        monitoring: { port: 0 },
-        clientProxy: { port: 0, https: { port: 0, certificateFile: 'missing.crt', keyFile: 'missing.key' } },
-      }),
-    );
-    const config = loadConfig({ file: 'ss.json', cwd: d, env: {} });
-    const log = createLogger({ level: 'silent', destination: new Writable({ write(_c, _e, cb) { cb(); } }) });
-    await expect(startFromConfig({ config, log, clock: systemClock })).rejects.toMatchObject({ code: 'TONLE_ERR_CLIENTPROXY_INTERNAL_TLS' });
+    const config = operationsConfig(d, { port: 0, https: { port: 0, certificateFile: 'missing.crt', keyFile: 'missing.key' } });
+    await expect(startFromConfig({ config, log: silent(), clock: systemClock })).rejects.toMatchObject({ code: 'TONLE_ERR_CLIENTPROXY_INTERNAL_TLS' });
   } finally {
     rmSync(d, { recursive: true, force: true });
   }
