@@ -84,6 +84,8 @@ export interface Network {
   readonly b: Side;
   readonly provider: Provider;
   readonly relay: Relay;
+  /** The second provider server, with `secondProvider`. */
+  readonly c?: Side;
   /** Base URL of SS-A's client proxy. */
   readonly url: string;
   /** Signs and installs a new global configuration on both servers. */
@@ -100,6 +102,11 @@ export interface NetworkOptions {
   readonly spoolMemoryBytes?: number;
   /** Both servers' body limit (default 16 MiB). */
   readonly maxBodyBytes?: number;
+  /**
+   * A second provider server `ssB2` (side `c`) hosting the same provider subsystem with the same services;
+   * both provider servers are then listed with their own ports and reached directly (no relay).
+   */
+  readonly secondProvider?: boolean;
 }
 
 export async function startNetwork(options: NetworkOptions = {}): Promise<Network> {
@@ -124,6 +131,9 @@ export async function startNetwork(options: NetworkOptions = {}): Promise<Networ
 
   const authA = await pki.issueAuthCertificate({ memberClass: 'GOV', memberCode: '1111', serverCode: 'ssA' });
   const authB = await pki.issueAuthCertificate({ memberClass: 'GOV', memberCode: '2222', serverCode: 'ssB' });
+  const authC = options.secondProvider === true ? await pki.issueAuthCertificate({ memberClass: 'GOV', memberCode: '2222', serverCode: 'ssB2' }) : undefined;
+  // With a second provider server, each provider server is listed with its own port (set once it listens).
+  const direct: { b?: number; c?: number } = {};
   const hash = (c: TestCertificate) => createHash('sha256').update(c.certificate).digest('hex');
   const b64 = (d: Uint8Array) => Buffer.from(d).toString('base64');
 
@@ -143,7 +153,10 @@ export async function startNetwork(options: NetworkOptions = {}): Promise<Networ
       ],
       securityServers: [
         { owner: { memberClass: 'GOV', memberCode: '1111' }, serverCode: 'ssA', address: '127.0.0.1', authCertHashes: [hash(authA)], clients: [{ memberClass: 'GOV', memberCode: '1111', subsystemCode: 'consumer' }], maintenance: { enabled: false, message: '' } },
-        { owner: { memberClass: 'GOV', memberCode: '2222' }, serverCode: 'ssB', address: '127.0.0.1', authCertHashes: [hash(authB)], clients: [{ memberClass: 'GOV', memberCode: '2222', subsystemCode: 'provider' }], maintenance: { enabled: false, message: '' } },
+        { owner: { memberClass: 'GOV', memberCode: '2222' }, serverCode: 'ssB', address: direct.b === undefined ? '127.0.0.1' : `127.0.0.1:${direct.b}`, authCertHashes: [hash(authB)], clients: [{ memberClass: 'GOV', memberCode: '2222', subsystemCode: 'provider' }], maintenance: { enabled: false, message: '' } },
+        ...(authC === undefined || direct.c === undefined
+          ? []
+          : [{ owner: { memberClass: 'GOV', memberCode: '2222' }, serverCode: 'ssB2', address: `127.0.0.1:${direct.c}`, authCertHashes: [hash(authC)], clients: [{ memberClass: 'GOV', memberCode: '2222', subsystemCode: 'provider' }], maintenance: { enabled: false, message: '' } }]),
       ],
       approvedCas: [{ name: 'test-kit CA', authOnly: false, certificateProfile: 'ejbca', topCertificate: b64(pki.caCertificate), intermediateCertificates: [], ocspResponders: [{ url: pki.ocspUrl, certificate: b64(pki.ocspResponderCertificate) }] }],
       approvedTsas: [{ name: 'test-kit TSA', url: pki.tsaUrl, certificate: b64(pki.tsaCertificate) }],
@@ -164,13 +177,14 @@ export async function startNetwork(options: NetworkOptions = {}): Promise<Networ
     return { signer: createSingleMessageSigner(bytes), cert, bytes, ocsp: await pki.fetchOcspResponse(cert.certificate) };
   }
 
-  async function side(name: 'a' | 'b', member: string, auth: TestCertificate, peerPort: () => number): Promise<Side> {
+  const serverCodes = { a: 'ssA', b: 'ssB', c: 'ssB2' } as const;
+  async function side(name: 'a' | 'b' | 'c', member: string, auth: TestCertificate, peerPort: () => number): Promise<Side> {
     const clock = new MutableClock();
     const logLines: string[] = [];
     const batchSizes: number[] = [];
     const log = createLogger({ level: 'info', base: { server: name }, destination: new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } }) });
     const serverConf = createServerConf({ store: createFileServerConfStore({ path: join(dir, `serverconf-${name}.json`) }) });
-    await serverConf.initialize({ owner: memberId(INSTANCE, 'GOV', member), serverCode: name === 'a' ? 'ssA' : 'ssB' });
+    await serverConf.initialize({ owner: memberId(INSTANCE, 'GOV', member), serverCode: serverCodes[name] });
     const messageLog = createMemoryMessageLog();
     const own = await signerFor(member);
     let signer: MessageSigner = own.signer;
@@ -196,7 +210,7 @@ export async function startNetwork(options: NetworkOptions = {}): Promise<Networ
     const server = await startSecurityServer({
       clock,
       log,
-      serverId: securityServerId(INSTANCE, 'GOV', member, name === 'a' ? 'ssA' : 'ssB'),
+      serverId: securityServerId(INSTANCE, 'GOV', member, serverCodes[name]),
       globalConf,
       serverConf,
       accessControl: createAccessControl({ serverConf }),
@@ -228,7 +242,13 @@ export async function startNetwork(options: NetworkOptions = {}): Promise<Networ
     target: () => b.server.ports.serverProxy,
     marker: MARKER,
   });
+  const c = authC === undefined ? undefined : await side('c', '2222', authC, () => 1);
   const a = await side('a', '1111', authA, () => relay.port);
+  if (c !== undefined) {
+    direct.b = b.server.ports.serverProxy;
+    direct.c = c.server.ports.serverProxy;
+    await publish();
+  }
 
   await a.serverConf.addClient({ id: CONSUMER, status: 'REGISTERED', isAuthentication: 'NOSSL' });
   await b.serverConf.addClient({ id: PROVIDER, status: 'REGISTERED', isAuthentication: 'NOSSL' });
@@ -238,9 +258,15 @@ export async function startNetwork(options: NetworkOptions = {}): Promise<Networ
   await b.serverConf.addService({ id: svc('off'), url: `${provider.url}/`, timeoutSeconds: 5, enabled: false, disabledNotice: 'maintenance until Monday', endpoints: [] });
   await b.serverConf.addService({ id: svc('down'), url: 'http://127.0.0.1:9/', timeoutSeconds: 5, endpoints: [] });
   for (const code of ['echo', 'off', 'down']) await b.serverConf.grantAccess({ service: svc(code), subject: CONSUMER });
+  if (c !== undefined) {
+    await c.serverConf.addClient({ id: PROVIDER, status: 'REGISTERED', isAuthentication: 'NOSSL' });
+    await c.serverConf.addService({ id: svc('echo'), url: `${provider.url}/`, timeoutSeconds: 1, endpoints: [] });
+    await c.serverConf.grantAccess({ service: svc('echo'), subject: CONSUMER });
+  }
 
   return {
     pki, a, b, provider, relay,
+    ...(c === undefined ? {} : { c }),
     url: `http://127.0.0.1:${a.server.ports.clientProxy}`,
     publish,
     signerFor,
@@ -248,6 +274,7 @@ export async function startNetwork(options: NetworkOptions = {}): Promise<Networ
       for (const holder of holders) holder.stop();
       await a.server.close();
       await b.server.close();
+      await c?.server.close();
       await relay.close();
       await provider.close();
       await pki.close();

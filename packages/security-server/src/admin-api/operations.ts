@@ -52,6 +52,8 @@ export interface OperationsOptions {
   readonly admin?: Omit<AdminAppOptions, 'services'>;
   /** Connection test to another security server (needs this server's credentials and configuration). */
   readonly connectionTest?: (server: SecurityServerId) => Promise<unknown>;
+  /** DER of the certificate the client proxy's HTTPS port presents (absent when that port is not configured). */
+  readonly clientProxyTlsCertificate?: () => Uint8Array;
   /** Called after POST /initialization (start the global-conf holder from `anchor.current()`). */
   readonly afterInitialization?: () => Promise<void>;
   /** How often states follow global conf and own OCSP statuses are refreshed (default 60 s). */
@@ -217,6 +219,7 @@ export async function createOperations(options: OperationsOptions): Promise<Oper
       anchor,
       opMonitoring,
       ...(options.connectionTest === undefined ? {} : { connectionTest: options.connectionTest }),
+      ...(options.clientProxyTlsCertificate === undefined ? {} : { clientProxyTlsCertificate: options.clientProxyTlsCertificate }),
       ...(options.messageLog === undefined
         ? {}
         : {

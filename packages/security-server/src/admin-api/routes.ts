@@ -1,4 +1,6 @@
-import { formatSecurityServerId, memberId, securityServerId, type ClientId, type SecurityServerId } from '@tonle/protocol';
+import { createHash, X509Certificate } from 'node:crypto';
+import { encodePem, toDer } from '@tonle/pki';
+import { formatSecurityServerId, memberId, sameId, securityServerId, type ClientId, type SecurityServerId } from '@tonle/protocol';
 import { csrPem, type CertificateRecord } from '../keys/index.ts';
 import type { AccessRight, HostedClient, LocalGroup, ServiceConf } from '../server-conf/index.ts';
 import { TOKEN_KEY_SPECS } from '../token/index.ts';
@@ -112,6 +114,30 @@ function certificateInput(body: Record<string, unknown>, raw?: Uint8Array): Uint
   const c = body['certificate'];
   if (typeof c !== 'string') throw new AdminApiError('TONLE_ERR_ADMIN_VALIDATION', 400, 'send the certificate as PEM or base64 DER in "certificate", or as the raw body');
   return c.includes('-----BEGIN') ? c : new Uint8Array(Buffer.from(c, 'base64'));
+}
+
+/** A TLS certificate as the admin API shows it; `hash` (SHA-256 of the DER) is what the client proxy matches. */
+function isCertificate(input: Uint8Array | string): { hash: string; subject: string; issuer: string; notBefore: string; notAfter: string } {
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(typeof input === 'string' ? Buffer.from(toDer(input, 'CERTIFICATE')) : input);
+  } catch {
+    throw new AdminApiError('TONLE_ERR_ADMIN_VALIDATION', 400, 'the body is not an X.509 certificate: send one PEM CERTIFICATE block or its DER bytes');
+  }
+  return {
+    hash: createHash('sha256').update(x509.raw).digest('hex'),
+    subject: x509.subject,
+    issuer: x509.issuer,
+    notBefore: new Date(x509.validFrom).toISOString(),
+    notAfter: new Date(x509.validTo).toISOString(),
+  };
+}
+
+function internalTlsPem(s: AdminServices): string {
+  if (s.clientProxyTlsCertificate === undefined) {
+    throw new AdminApiError('TONLE_ERR_ADMIN_NOT_FOUND', 404, 'the client proxy has no HTTPS port: set clientProxy.https.port and restart');
+  }
+  return encodePem('CERTIFICATE', s.clientProxyTlsCertificate());
 }
 
 function rightFrom(body: Record<string, unknown>, service: string): AccessRight {
@@ -449,6 +475,91 @@ export const ROUTES: readonly RouteDef[] = [
     async handler({ services: s, params }) {
       await s.serverConf.removeClient(parseColonClientId(params['id']));
       return ok();
+    },
+  },
+  // ---- information-system authentication (X-Road ug-ss 9.2: connection type and internal TLS certificates) ----
+  {
+    id: 'clients.update',
+    method: 'PATCH',
+    url: '/clients/:id',
+    roles: SERVICES,
+    summary: "Set a client's information-system connection type: NOSSL (HTTP or HTTPS), SSLNOAUTH (HTTPS), SSLAUTH (HTTPS with a registered certificate)",
+    body: obj({ isAuthentication: { enum: ['NOSSL', 'SSLNOAUTH', 'SSLAUTH'] } }, ['isAuthentication']),
+    auditFields: ['isAuthentication'],
+    async handler({ services: s, params, body }) {
+      const id = parseColonClientId(params['id']);
+      const snap = await s.serverConf.updateClient(id, { isAuthentication: body['isAuthentication'] as HostedClient['isAuthentication'] });
+      return ok(clientView(snap.client(id)!));
+    },
+  },
+  {
+    id: 'clients.tls-certificates.list',
+    method: 'GET',
+    url: '/clients/:id/tls-certificates',
+    roles: READERS,
+    summary: "SHA-256 hashes of the information systems' TLS certificates registered for a client (SSLAUTH)",
+    async handler({ services: s, params }) {
+      const client = s.serverConf.current().client(parseColonClientId(params['id']));
+      if (client === undefined) throw new AdminApiError('TONLE_ERR_ADMIN_NOT_FOUND', 404, 'no such client on this server; list them with GET /clients');
+      return ok(client.isCertHashes.map((hash) => ({ hash })));
+    },
+  },
+  {
+    id: 'clients.tls-certificates.add',
+    method: 'POST',
+    url: '/clients/:id/tls-certificates',
+    roles: SERVICES,
+    upload: true,
+    summary: "Register an information system's TLS client certificate for a client (PEM or DER body); only its SHA-256 is kept",
+    async handler({ services: s, params, body, rawBody }) {
+      const id = parseColonClientId(params['id']);
+      const cert = isCertificate(certificateInput(body, rawBody));
+      await s.serverConf.update((state) => {
+        const client = state.clients.find((c) => sameId(c.id, id));
+        if (client === undefined) throw new AdminApiError('TONLE_ERR_ADMIN_NOT_FOUND', 404, 'no such client on this server; list them with GET /clients');
+        if (client.isCertHashes.includes(cert.hash)) throw new AdminApiError('TONLE_ERR_ADMIN_CONFLICT', 409, 'this certificate is already registered for the client');
+        return { ...state, clients: state.clients.map((c) => (c === client ? { ...c, isCertHashes: [...c.isCertHashes, cert.hash] } : c)) };
+      });
+      return ok(cert, 201);
+    },
+  },
+  {
+    id: 'clients.tls-certificates.delete',
+    method: 'DELETE',
+    url: '/clients/:id/tls-certificates/:hash',
+    roles: SERVICES,
+    summary: "Remove an information system's TLS certificate from a client",
+    async handler({ services: s, params }) {
+      const id = parseColonClientId(params['id']);
+      const hash = (params['hash'] ?? '').toLowerCase();
+      await s.serverConf.update((state) => {
+        const client = state.clients.find((c) => sameId(c.id, id));
+        if (client === undefined) throw new AdminApiError('TONLE_ERR_ADMIN_NOT_FOUND', 404, 'no such client on this server; list them with GET /clients');
+        if (!client.isCertHashes.includes(hash)) throw new AdminApiError('TONLE_ERR_ADMIN_NOT_FOUND', 404, 'no such certificate for this client; list them with GET /clients/{id}/tls-certificates');
+        return { ...state, clients: state.clients.map((c) => (c === client ? { ...c, isCertHashes: c.isCertHashes.filter((h) => h !== hash) } : c)) };
+      });
+      return ok();
+    },
+  },
+  {
+    id: 'system.certificate',
+    method: 'GET',
+    url: '/system/certificate',
+    roles: READERS,
+    summary: "The client proxy's HTTPS (internal TLS) certificate: hash, subject, validity and PEM, for information systems to pin",
+    async handler({ services: s }) {
+      const pem = internalTlsPem(s);
+      return ok({ ...isCertificate(pem), pem });
+    },
+  },
+  {
+    id: 'system.certificate.export',
+    method: 'GET',
+    url: '/system/certificate/export',
+    roles: READERS,
+    summary: "Download the client proxy's HTTPS (internal TLS) certificate as PEM",
+    async handler({ services: s }) {
+      return { status: 200, body: internalTlsPem(s), contentType: 'application/x-pem-file' };
     },
   },
   // ---- services, endpoints, access rights ----

@@ -41,6 +41,8 @@ export interface AdminServices {
   readonly opMonitoring?: OperationalMonitoringStore;
   /** A mutual-TLS connection test to another security server (undefined before the server has credentials). */
   readonly connectionTest?: (server: SecurityServerId) => Promise<unknown>;
+  /** DER of the client proxy's HTTPS (internal TLS) certificate; absent when no HTTPS port is configured. */
+  readonly clientProxyTlsCertificate?: () => Uint8Array;
   /** One message's evidence bundle from the message log (throws the log's NOT_FOUND for unknown or unstamped ids). */
   readonly evidence?: (xRoadId: string) => Promise<unknown>;
   /** Called after a successful initialisation (e.g. to start the global-conf holder with the new anchor). */

@@ -7,6 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import { createAccessControl } from '../access-control/index.ts';
+import { InternalTlsError, clientProxyTlsIdentity, ensureInternalTlsCertificate, type ClientProxyTlsIdentity } from '../client-proxy/index.ts';
 import type { SecurityServerConfig } from '../config/index.ts';
 import { createGlobalConfHolder, type GlobalConfHolder } from '../global-conf/index.ts';
 import { createHttpTimestamper, createMessageLog, type MessageLog } from '../message-log/index.ts';
@@ -67,6 +68,8 @@ interface ExchangeInputs {
   /** Signs bytes with the owner member's signing key; its chain's first certificate is the signing certificate. */
   readonly bytesSigner: Signer;
   readonly tls: { readonly cert: string; readonly key: string; readonly passphrase?: string };
+  /** The client proxy's HTTPS identity; the HTTPS listener starts only with it. */
+  readonly clientProxyTls?: ClientProxyTlsIdentity;
   readonly onBatch?: (size: number) => void;
   readonly onLogCommit?: (durationMs: number) => void;
   readonly observe?: (observation: ExchangeObservation) => void;
@@ -122,12 +125,41 @@ async function startExchange(input: ExchangeInputs): Promise<{ server: RunningSe
           ? { dir: join(config.operations.dataDir, 'spool') }
           : {}),
     },
-    listen: { clientProxy: { host: config.clientProxy.host, port: config.clientProxy.port }, serverProxy: config.serverProxy },
+    listen: {
+      clientProxy: { host: config.clientProxy.host, port: config.clientProxy.port },
+      ...(input.clientProxyTls === undefined || config.clientProxy.https.port === undefined
+        ? {}
+        : { clientProxyHttps: { host: config.clientProxy.https.host ?? config.clientProxy.host, port: config.clientProxy.https.port, tls: input.clientProxyTls, minVersion: config.tls.minVersion } }),
+      serverProxy: config.serverProxy,
+    },
     transport: { ...config.transport, peerPort: config.transport.peerPort },
     ...(input.observe === undefined ? {} : { observe: input.observe }),
   });
-  log.info({ clientProxy: server.ports.clientProxy, serverProxy: server.ports.serverProxy, server: config.serverId }, 'security server started');
+  log.info({ clientProxy: server.ports.clientProxy, clientProxyHttps: server.ports.clientProxyHttps, serverProxy: server.ports.serverProxy, server: config.serverId }, 'security server started');
   return { server, messageLog };
+}
+
+/**
+ * The client proxy's HTTPS identity (ug-ss 9.2): the operator's certificate and key files, or else the
+ * internal TLS certificate generated once in `clientProxy.https.internalTlsDir`. Undefined (no HTTPS
+ * listener) while `clientProxy.https.port` is unset.
+ */
+async function clientProxyTlsFor(config: SecurityServerConfig, clock: Clock, log: Logger): Promise<ClientProxyTlsIdentity | undefined> {
+  const https = config.clientProxy.https;
+  if (https.port === undefined) return undefined;
+  if (https.certificateFile !== undefined && https.keyFile !== undefined) {
+    const read = (path: string): string => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch (error) {
+        throw new InternalTlsError(`${path}: cannot be read; check clientProxy.https.certificateFile and keyFile`, { cause: error });
+      }
+    };
+    return clientProxyTlsIdentity({ cert: read(https.certificateFile), key: read(https.keyFile) }, https.certificateFile);
+  }
+  const identity = await ensureInternalTlsCertificate({ dir: https.internalTlsDir, clock, commonName: config.serverId });
+  if (identity.generated) log.info({ dir: https.internalTlsDir, sha256: identity.sha256 }, 'internal TLS certificate generated for the client proxy HTTPS port');
+  return identity;
 }
 
 function startTrustState(input: { anchor: ConfigurationAnchor; config: SecurityServerConfig; log: Logger; clock: Clock }): { holder: GlobalConfHolder; ocsp: OcspService } {
@@ -173,7 +205,10 @@ export async function startFromConfig(input: { config: SecurityServerConfig; log
     key: readFileSync(need(config.tls.keyFile, 'tls.keyFile'), 'utf8'),
     ...(config.tls.keyPin === undefined ? {} : { passphrase: config.tls.keyPin }),
   };
-  const { server, messageLog } = await startExchange({ config, log, clock, serverId, holder, ocsp, serverConf, bytesSigner, tls });
+  const clientProxyTls = await clientProxyTlsFor(config, clock, log);
+  const { server, messageLog } = await startExchange({
+    config, log, clock, serverId, holder, ocsp, serverConf, bytesSigner, tls, ...(clientProxyTls === undefined ? {} : { clientProxyTls }),
+  });
   return {
     server,
     exchange: Promise.resolve(server),
@@ -256,6 +291,7 @@ async function startWithOperations(input: { config: SecurityServerConfig; log: L
     // Before initialisation there is no local configuration yet; POST /initialization creates it.
     if ((error as { code?: string }).code !== 'TONLE_ERR_SERVERCONF_NOT_INITIALIZED') throw error;
   });
+  const clientProxyTls = await clientProxyTlsFor(config, clock, log);
   let trust: { holder: GlobalConfHolder; ocsp: OcspService } | undefined;
   let exchange: { server: RunningSecurityServer; messageLog: MessageLog | ReturnType<typeof createMemoryMessageLog> } | undefined;
   let resolveExchange: (server: RunningSecurityServer) => void = () => undefined;
@@ -271,6 +307,7 @@ async function startWithOperations(input: { config: SecurityServerConfig; log: L
     messageLog: () => (exchange !== undefined && 'status' in exchange.messageLog ? exchange.messageLog : undefined),
     ...(config.messageLog.directory === undefined ? {} : { logDirectory: config.messageLog.directory }),
     syncIntervalMs: config.operations.syncIntervalMs,
+    ...(clientProxyTls === undefined ? {} : { clientProxyTlsCertificate: () => clientProxyTls.certificate }),
     afterInitialization: async () => {
       await startTrust();
     },
@@ -327,6 +364,7 @@ async function startWithOperations(input: { config: SecurityServerConfig; log: L
       exchange = await startExchange({
         config, log, clock, serverId, holder: t.holder, ocsp: t.ocsp, serverConf, bytesSigner,
         tls: { cert: encodePem('CERTIFICATE', auth.certificate), key: auth.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+        ...(clientProxyTls === undefined ? {} : { clientProxyTls }),
         onBatch: (size) => ops.metrics.onBatch(size),
         onLogCommit: (durationMs) => ops.metrics.onLogCommit(durationMs),
         observe: (o) => {

@@ -2,9 +2,9 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { XRoadHeader } from '@tonle/protocol';
 import { rememberedExchange, type ExchangeIds } from '../errors/index.ts';
-import { buildClientProxy } from '../client-proxy/index.ts';
+import { buildClientProxy, listenClientProxyHttps, type ClientProxyHttpsListener, type ClientProxyHttpsOptions } from '../client-proxy/index.ts';
 import { buildServerProxy, createProviderClient, type ServerProxyTls } from '../server-proxy/index.ts';
-import { createPeerTransport } from '../transport/index.ts';
+import { createPeerProbe, createPeerSelector, createPeerTransport } from '../transport/index.ts';
 import { createBodySpool } from '../body/index.ts';
 import type { ExchangeServices } from '../proxy-services/index.ts';
 
@@ -18,9 +18,18 @@ export interface SecurityServerInput extends Omit<ExchangeServices, 'peers' | 'p
   readonly tls: ServerProxyTls;
   readonly listen: {
     readonly clientProxy: { readonly host: string; readonly port: number };
+    /** HTTPS for information systems (ug-ss 9.2), serving the same client proxy app; none when absent. */
+    readonly clientProxyHttps?: Omit<ClientProxyHttpsOptions, 'requestTimeoutMs'>;
     readonly serverProxy: { readonly host: string; readonly port: number };
   };
-  readonly transport: { readonly peerPort: number; readonly connectTimeoutMs: number; readonly responseTimeoutMs: number; readonly connectionsPerPeer: number };
+  readonly transport: {
+    readonly peerPort: number;
+    readonly connectTimeoutMs: number;
+    readonly responseTimeoutMs: number;
+    readonly connectionsPerPeer: number;
+    /** How long the fastest server of a provider is kept before it is measured again (default 3600 s, X-Road's). */
+    readonly fastestPeerCacheMs?: number;
+  };
   /** Called after every answered request on either proxy (not for health checks); must not throw. */
   readonly observe?: (observation: ExchangeObservation) => void;
 }
@@ -64,7 +73,7 @@ export interface RunningSecurityServer {
   readonly clientProxy: FastifyInstance;
   readonly serverProxy: FastifyInstance;
   /** Bound ports (useful with port 0). */
-  readonly ports: { readonly clientProxy: number; readonly serverProxy: number };
+  readonly ports: { readonly clientProxy: number; readonly serverProxy: number; readonly clientProxyHttps?: number };
   close(): Promise<void>;
 }
 
@@ -72,7 +81,8 @@ export interface RunningSecurityServer {
 const DEFAULT_MEMORY_BODY_BYTES = 10 * 1024 * 1024;
 
 /**
- * Builds and starts one security server: the client proxy (plain HTTP for information systems) and the
+ * Builds and starts one security server: the client proxy (HTTP for information systems, and HTTPS too
+ * when `listen.clientProxyHttps` is given) and the
  * server proxy (mutual TLS for peers) over one shared services object (style.md: one Fastify instance per
  * listener). Close drains both listeners, then the connection pools.
  */
@@ -83,6 +93,11 @@ export async function startSecurityServer(input: SecurityServerInput): Promise<R
     connectTimeoutMs: input.transport.connectTimeoutMs,
     responseTimeoutMs: input.transport.responseTimeoutMs,
     connectionsPerPeer: input.transport.connectionsPerPeer,
+    selector: createPeerSelector({
+      probe: createPeerProbe({ peerPort: input.transport.peerPort, tls: input.tls, timeoutMs: input.transport.connectTimeoutMs, clock: input.clock }),
+      clock: input.clock,
+      ...(input.transport.fastestPeerCacheMs === undefined ? {} : { cachePeriodMs: input.transport.fastestPeerCacheMs }),
+    }),
   });
   const provider = createProviderClient({ connectTimeoutMs: input.transport.connectTimeoutMs });
   const spool = await createBodySpool({ ...(input.spool?.dir === undefined ? {} : { dir: input.spool.dir }), memoryBytes: input.spool?.memoryBytes ?? DEFAULT_MEMORY_BODY_BYTES });
@@ -93,12 +108,15 @@ export async function startSecurityServer(input: SecurityServerInput): Promise<R
     observeAnswers(clientProxy, 'client', input.clock, input.observe);
     observeAnswers(serverProxy, 'server', input.clock, input.observe);
   }
+  let clientProxyHttps: ClientProxyHttpsListener | undefined;
   try {
     // Copies: fastify adds fields to the options object, and configuration objects are frozen.
     await serverProxy.listen({ host: input.listen.serverProxy.host, port: input.listen.serverProxy.port });
     await clientProxy.listen({ host: input.listen.clientProxy.host, port: input.listen.clientProxy.port });
+    const https = input.listen.clientProxyHttps;
+    if (https !== undefined) clientProxyHttps = await listenClientProxyHttps(clientProxy, { ...https, requestTimeoutMs: input.limits.clientRequestTimeoutMs ?? 60_000 });
   } catch (error) {
-    await Promise.allSettled([clientProxy.close(), serverProxy.close(), peers.close(), provider.close()]);
+    await Promise.allSettled([clientProxyHttps?.close(), clientProxy.close(), serverProxy.close(), peers.close(), provider.close()]);
     await spool.close();
     throw error;
   }
@@ -106,9 +124,9 @@ export async function startSecurityServer(input: SecurityServerInput): Promise<R
   return {
     clientProxy,
     serverProxy,
-    ports: { clientProxy: port(clientProxy), serverProxy: port(serverProxy) },
+    ports: { clientProxy: port(clientProxy), serverProxy: port(serverProxy), ...(clientProxyHttps === undefined ? {} : { clientProxyHttps: clientProxyHttps.port }) },
     async close() {
-      await Promise.allSettled([clientProxy.close(), serverProxy.close()]);
+      await Promise.allSettled([clientProxyHttps?.close(), clientProxy.close(), serverProxy.close()]);
       await Promise.allSettled([peers.close(), provider.close()]);
       await spool.close();
     },

@@ -39,6 +39,7 @@ import {
   type ResponseDescriptor,
 } from '../transport/index.ts';
 import { firstHeader, headerPairs, lastHeader, toOutgoingHeaders, withoutHeaders } from './headers.ts';
+import { authenticateInformationSystem, isConnection } from './is-authentication.ts';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'];
 
@@ -174,10 +175,7 @@ async function handle(services: ExchangeServices, baseLog: ExchangeServices['log
       `Client ${formatClientId(id.client)} is not registered on this security server; an information system must call its OWN security server`,
     );
   }
-  if (hosted.isAuthentication !== 'NOSSL') {
-    // This listener is plain HTTP; a client that requires HTTPS (with a certificate) cannot be served here.
-    throw fault('Server.ClientProxy.SslAuthenticationFailed', `Client ${formatClientId(id.client)} must connect over HTTPS`);
-  }
+  authenticateInformationSystem(hosted, isConnection(request.raw.socket));
 
   const givenId = lastHeader(pairs, XRoadHeader.Id);
   if (givenId !== undefined && (givenId.length === 0 || givenId.length > 255)) throw fault('Client.BadRequest', `${XRoadHeader.Id} must be 1-255 characters`);

@@ -5,7 +5,21 @@ import { envNameOf, settings, type Setting } from './schema.ts';
 /** The validated, frozen configuration of one security server. */
 export interface SecurityServerConfig {
   readonly serverId: string;
-  readonly clientProxy: { readonly host: string; readonly port: number; readonly maxBodyBytes: number; readonly requestTimeoutMs: number };
+  readonly clientProxy: {
+    readonly host: string;
+    readonly port: number;
+    readonly maxBodyBytes: number;
+    readonly requestTimeoutMs: number;
+    /** The HTTPS port for information systems; listening only when `port` is set. */
+    readonly https: {
+      readonly port?: number;
+      readonly host?: string;
+      /** Both or neither; when neither, the internal TLS certificate in `internalTlsDir` is used. */
+      readonly certificateFile?: string;
+      readonly keyFile?: string;
+      readonly internalTlsDir: string;
+    };
+  };
   readonly serverProxy: { readonly host: string; readonly port: number; readonly maxBodyBytes: number };
   readonly tls: {
     /** Unset in operations mode, where the authentication certificate comes from the token. */
@@ -25,7 +39,7 @@ export interface SecurityServerConfig {
   readonly messageLog: { readonly directory?: string; readonly checkpointIntervalMs: number };
   readonly serverConf: { readonly file: string };
   readonly spool: { readonly directory?: string; readonly memoryBytes: number };
-  readonly transport: { readonly peerPort: number; readonly connectTimeoutMs: number; readonly responseTimeoutMs: number; readonly connectionsPerPeer: number };
+  readonly transport: { readonly peerPort: number; readonly connectTimeoutMs: number; readonly responseTimeoutMs: number; readonly connectionsPerPeer: number; readonly fastestPeerCacheMs: number };
   readonly log: { readonly level: string };
   /** Operations mode (token, keys, registration, admin API) when `dataDir` is set. */
   readonly operations: { readonly dataDir?: string; readonly pin?: string; readonly syncIntervalMs: number };
@@ -193,6 +207,10 @@ export function loadConfig(options: LoadConfigOptions): SecurityServerConfig {
       continue;
     }
     setPath(out, setting.path, value);
+  }
+  const https = getPath(out, 'clientProxy.https') as Raw | undefined;
+  if ((https?.['certificateFile'] === undefined) !== (https?.['keyFile'] === undefined)) {
+    violations.push('clientProxy.https.certificateFile and clientProxy.https.keyFile: set both, or neither to use the generated internal TLS certificate');
   }
   if (violations.length > 0) throw new ConfigError(violations);
   // Every group exists even when all its settings are optional and unset.

@@ -18,6 +18,9 @@ export function replyFault(request: FastifyRequest, reply: FastifyReply, fault: 
   );
   const accept = request.headers.accept;
   const rendered = renderFault(fault, typeof accept === 'string' ? accept : undefined);
+  // Refused while its body is still arriving: close after the answer instead of reading an unbounded body
+  // off a keep-alive connection (and answering a stalled one a second time when it times out).
+  if (!request.raw.complete) void reply.header('connection', 'close');
   return reply.code(rendered.status).headers(rendered.headers).send(rendered.body);
 }
 

@@ -48,3 +48,12 @@ export { createSingleMessageSigner, createBatchingMessageSigner } from './messag
 export { PeerError, createPeerTransport, originOf, type PeerTransportOptions } from './peer-transport.ts';
 export { probePeer, type PeerProbeResult } from './peer-probe.ts';
 export { outgoingFrame } from './outgoing.ts';
+export {
+  DEFAULT_PEER_SELECTION_CACHE_MS,
+  PeerProbeError,
+  createPeerProbe,
+  createPeerSelector,
+  type PeerProbe,
+  type PeerSelector,
+  type PeerSelectorOptions,
+} from './peer-selection.ts';

@@ -27,6 +27,8 @@ export function probePeer(input: {
   readonly expectedCertHashes: readonly string[];
   readonly timeoutMs: number;
   readonly clock: Clock;
+  /** Aborting closes the connection attempt at once; the result is then `error: 'ABORTED'`. */
+  readonly signal?: AbortSignal;
 }): Promise<PeerProbeResult> {
   const started = input.clock.now();
   const url = new URL(originOf(input.address, input.peerPort));
@@ -53,5 +55,9 @@ export function probePeer(input: {
       });
     });
     socket.once('error', (error: NodeJS.ErrnoException) => finish({ reachable: false, authenticated: false, error: error.code ?? 'TLS_ERROR' }));
+    const aborted = (): void => finish({ reachable: false, authenticated: false, error: 'ABORTED' });
+    if (input.signal?.aborted === true) aborted();
+    else input.signal?.addEventListener('abort', aborted, { once: true });
+    socket.once('close', () => input.signal?.removeEventListener('abort', aborted));
   });
 }

@@ -145,4 +145,29 @@ describe('client proxy input handling', () => {
       await app.close();
     }
   }, 30_000);
+
+  it('a request refused before its body arrived gets one answer and the connection closes (no second answer when the body stalls)', async () => {
+    const lines: string[] = [];
+    const app = buildClientProxy(services(lines, { clientRequestTimeoutMs: 1_000 }));
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const { port } = new URL(address);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          socket.write('POST /r1/EE/GOV/2/sub/svc HTTP/1.1\r\nHost: x\r\nX-Road-Client: EE/GOV/1/sub\r\nContent-Length: 100\r\n\r\n0123456789');
+        });
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+        setTimeout(() => reject(new Error(`the connection stayed open; got: ${text}`)), 15_000).unref();
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 500 /);
+      expect(answer.toLowerCase()).toContain('x-road-error: server.clientproxy.outdatedglobalconf');
+      expect(answer.toLowerCase()).toContain('connection: close');
+      expect(answer.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    } finally {
+      await app.close();
+    }
+  }, 30_000);
 });

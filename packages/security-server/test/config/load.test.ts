@@ -83,3 +83,31 @@ describe('docs/security-server.md', () => {
     expect(rows.sort()).toEqual(settings.map((s) => `${s.path}=${envNameOf(s.path)}`).sort());
   });
 });
+
+describe('clientProxy.https', () => {
+  it('is off by default, with the internal TLS directory next to the config file', () => {
+    const dir = dirWith({ 'ss.json': JSON.stringify({ ...minimal, tls: { certificateFile: 'a', keyFile: 'b' } }) });
+    const config = loadConfig({ file: 'ss.json', cwd: dir, env: {} });
+    expect(config.clientProxy.https).toEqual({ internalTlsDir: join(dir, 'internal-tls') });
+  });
+
+  it('takes the port from the environment and the certificate pair from the file', () => {
+    const dir = dirWith({ 'ss.json': JSON.stringify({ ...minimal, tls: { certificateFile: 'a', keyFile: 'b' }, clientProxy: { https: { certificateFile: 'is.crt', keyFile: 'is.key' } } }) });
+    const config = loadConfig({ file: 'ss.json', cwd: dir, env: { TONLE_CLIENT_PROXY_HTTPS_PORT: '8443' } });
+    expect(config.clientProxy.https).toMatchObject({ port: 8443, certificateFile: join(dir, 'is.crt'), keyFile: join(dir, 'is.key') });
+  });
+
+  it('refuses a certificate without its key (or the reverse), with every other violation', () => {
+    const dir = dirWith({ 'ss.json': JSON.stringify({ ...minimal, tls: { certificateFile: 'a', keyFile: 'b' }, clientProxy: { https: { port: 70000, certificateFile: 'is.crt' } } }) });
+    let error: unknown;
+    try {
+      loadConfig({ file: 'ss.json', cwd: dir, env: {} });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'TONLE_ERR_CONFIG_INVALID' });
+    const violations = (error as { violations: string[] }).violations;
+    expect(violations.some((v) => v.startsWith('clientProxy.https.port'))).toBe(true);
+    expect(violations.some((v) => v.startsWith('clientProxy.https.certificateFile and clientProxy.https.keyFile'))).toBe(true);
+  });
+});

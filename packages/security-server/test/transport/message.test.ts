@@ -97,7 +97,8 @@ describe('seal and open', () => {
       }),
       { numRuns: 300 },
     );
-  });
+    // 300 signature checks: generous on a loaded machine.
+  }, 60_000);
 
   it('never throws anything but TransportCheckError on garbage', () => {
     fc.assert(
