@@ -23,7 +23,8 @@ export interface PeerProbeResult {
 export function probePeer(input: {
   readonly address: string;
   readonly peerPort: number;
-  readonly tls: { readonly cert: string; readonly key: string };
+  /** `passphrase` for an encrypted key (file mode with `tls.keyPinFile`). */
+  readonly tls: { readonly cert: string; readonly key: string; readonly passphrase?: string };
   readonly expectedCertHashes: readonly string[];
   readonly timeoutMs: number;
   readonly clock: Clock;
@@ -43,7 +44,11 @@ export function probePeer(input: {
     };
     // The peer is authenticated by its registered certificate hash, not by a CA chain to a host name
     // (xroad-digest 3.1), so chain verification is replaced by the pin check below.
-    const socket = connect({ host, port: Number(url.port), cert: input.tls.cert, key: input.tls.key, rejectUnauthorized: false, minVersion: 'TLSv1.2' });
+    const socket = connect({
+      host, port: Number(url.port), cert: input.tls.cert, key: input.tls.key,
+      ...(input.tls.passphrase === undefined ? {} : { passphrase: input.tls.passphrase }),
+      rejectUnauthorized: false, minVersion: 'TLSv1.2',
+    });
     socket.setTimeout(input.timeoutMs, () => finish({ reachable: false, authenticated: false, error: 'TIMEOUT' }));
     socket.once('secureConnect', () => {
       const hash = certHash(socket);

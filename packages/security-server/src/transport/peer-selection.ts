@@ -142,7 +142,8 @@ export function createPeerSelector(options: PeerSelectorOptions): PeerSelector {
  */
 export function createPeerProbe(input: {
   readonly peerPort: number;
-  readonly tls: { readonly cert: string; readonly key: string };
+  /** This server's authentication certificate and key (PEM; `passphrase` when the key is encrypted). */
+  readonly tls: { readonly cert: string; readonly key: string; readonly passphrase?: string };
   readonly timeoutMs: number;
   readonly clock: Clock;
 }): PeerProbe {

@@ -234,4 +234,13 @@ describe('createPeerSelector with the real mutual-TLS probe over real sockets', 
     await expect(probe(peer(`127.0.0.1:${refusing}`, [fastIdentity.sha256]), new AbortController().signal)).rejects.toMatchObject({ code: 'TONLE_ERR_TRANSPORT_PROBE' });
     await expect(probe(peer(`127.0.0.1:${ports.fast}`, [fastIdentity.sha256]), new AbortController().signal)).resolves.toBeUndefined();
   }, 30_000);
+
+  it('the real probe works with a PIN-encrypted authentication key (file mode with tls.keyPinFile)', async () => {
+    const clock = { now: () => Date.now() };
+    const pair = await generateKeyPair('P-256');
+    const der = await issueCertificate({ publicKey: pair.publicKey, signingKey: pair.privateKey, subject: [{ type: 'CN', value: 'pin-ss' }], notBefore: Date.UTC(2026, 0, 1), notAfter: Date.UTC(2027, 11, 31) });
+    const tls = { cert: encodePem('CERTIFICATE', der), key: exportPrivateKeyPem(pair.privateKey, { pin: 'auth-pin' }), passphrase: 'auth-pin' };
+    const probe = createPeerProbe({ peerPort: 5500, tls, timeoutMs: 20_000, clock });
+    await expect(probe(peer(`127.0.0.1:${ports.fast}`, [fastIdentity.sha256]), new AbortController().signal)).resolves.toBeUndefined();
+  }, 30_000);
 });
