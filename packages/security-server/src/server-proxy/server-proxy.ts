@@ -21,6 +21,7 @@ import { TrustError, type ExchangeServices } from '../proxy-services/index.ts';
 import { RESPONSE_XROAD_HEADERS, firstHeader, withoutHeaders } from '../client-proxy/index.ts';
 import { asFault, fault, rememberExchange, replyFault, replyRefusal } from '../errors/index.ts';
 import { ProviderError } from './provider-client.ts';
+import { answerProviderMetaservice, isMetaserviceCall } from '../metaservices/index.ts';
 import {
   TRANSPORT_CONTENT_TYPE,
   TRANSPORT_PATH,
@@ -142,6 +143,17 @@ async function handle(services: ExchangeServices, baseLog: ExchangeServices['log
   }
   if (!sameId(signer, memberOf(client))) throw fault('Server.ServerProxy.CertValidation', "The request is not signed by the client's member");
 
+  // Metaservices (pr-mrest §4-5): answered here from the local configuration instead of an information system;
+  // the request and the signed answer are logged like any other message.
+  if (isMetaserviceCall(d.method, service.serviceCode)) {
+    const answer = answerProviderMetaservice({
+      serviceCode: service.serviceCode, provider: providerOf(service), client, query: servicePath.query,
+      snapshot: services.serverConf.current(), globalGroups: conf,
+    });
+    await logRequest(services, opened);
+    return sealAndReply(services, log, reply, opened, answer);
+  }
+
   // 4. Service hosted here, configured and enabled.
   const snapshot = services.serverConf.current();
   const owner = snapshot.client(providerOf(service));
@@ -156,12 +168,7 @@ async function handle(services: ExchangeServices, baseLog: ExchangeServices['log
   if (!decision.allowed) throw fault('Server.ServerProxy.AccessDenied', undefined, decision.reason === 'INVALID_PATH' ? decision.error : undefined);
 
   // 6. Log before anything reaches the provider.
-  await services.messageLog.append({
-    kind: 'request', side: 'server', xRoadId: d.messageId, requestId: d.requestId, client: d.client, service: d.service,
-    headerPart: Buffer.from(opened.headerPart).toString('utf8'), jws: opened.jws, signedBy: 'peer',
-    ...(opened.proof === undefined ? {} : { batchProof: opened.proof }),
-    certificateChain: opened.chain, ocspResponses: opened.ocsp, body: opened.body,
-  });
+  await logRequest(services, opened);
 
   // 7. Call the provider with the normalised path (what access control approved, never the raw one).
   let url: URL;
@@ -181,6 +188,29 @@ async function handle(services: ExchangeServices, baseLog: ExchangeServices['log
     throw fault('Server.ServerProxy.ServiceFailed', undefined, error);
   }
 
+  return sealAndReply(services, log, reply, opened, answer);
+}
+
+/** Step 6: the verified request goes to the message log before anything reaches the provider. */
+async function logRequest(services: ExchangeServices, opened: OpenedMessage<RequestDescriptor>): Promise<void> {
+  const d = opened.descriptor;
+  await services.messageLog.append({
+    kind: 'request', side: 'server', xRoadId: d.messageId, requestId: d.requestId, client: d.client, service: d.service,
+    headerPart: Buffer.from(opened.headerPart).toString('utf8'), jws: opened.jws, signedBy: 'peer',
+    ...(opened.proof === undefined ? {} : { batchProof: opened.proof }),
+    certificateChain: opened.chain, ocspResponses: opened.ocsp, body: opened.body,
+  });
+}
+
+/** Step 8: the answer (provider's or a metaservice's) with our X-Road headers, signed, logged and sent. */
+async function sealAndReply(
+  services: ExchangeServices,
+  log: ExchangeServices['log'],
+  reply: FastifyReply,
+  opened: OpenedMessage<RequestDescriptor>,
+  answer: { readonly status: number; readonly reason: string; readonly headers: readonly (readonly [string, string])[]; readonly body: Buffer },
+): Promise<FastifyReply> {
+  const d = opened.descriptor;
   // 8. Response headers: the provider's (pr-rest 4.6: its 4xx/5xx pass through untouched), X-Road ones ours.
   const requestHash = computeRequestHash(sha512, opened.headerPart, opened.body.length > 0 ? sha512(opened.body) : undefined);
   const headers: HeaderPair[] = [
