@@ -68,7 +68,7 @@ export function listMethods(snapshot: ServerConfSnapshot, provider: SubsystemId)
  * `allowedMethods`: the services on which some right covers `client` (subsystem, global group or local group:
  * the access-control module's rules), each with the endpoints those rights cover. A service-level right covers
  * every endpoint; an endpoint-level right covers the endpoints its method and path glob match, so a right on
- * `GET /persons/*` lists `GET /persons/*` and `GET /persons/{id}`-style endpoints under it
+ * `* /admin/**` lists `* /admin/**` and also `GET /admin/users` if that endpoint exists
  * (X-Road `getAllowedRestServices`: `acl.anyMatch(it -> it.matches(e.method, e.path))`).
  */
 export function allowedMethods(

@@ -51,6 +51,7 @@ beforeAll(async () => {
       { method: 'GET', path: '/persons/*' },
       { method: 'POST', path: '/persons' },
       { method: '*', path: '/admin/**' },
+      { method: 'GET', path: '/admin/users' },
       { method: '*', path: '**' },
     ],
   });
@@ -107,12 +108,13 @@ describe('listMethods', () => {
         { method: 'GET', path: '/persons/*' },
         { method: 'POST', path: '/persons' },
         { method: '*', path: '/admin/**' },
+        { method: 'GET', path: '/admin/users' },
       ],
     });
     // The base endpoint (* **) stands for the whole service and is not listed; disabled services are (as X-Road);
     // the archive subsystem's service is not; a service that took a metaservice code never is.
     expect(endpoints(answer)).toEqual({
-      persons: ['GET /persons', 'GET /persons/*', 'POST /persons', '* /admin/**'],
+      persons: ['GET /persons', 'GET /persons/*', 'POST /persons', '* /admin/**', 'GET /admin/users'],
       stats: ['GET /stats'],
       spec: [],
     });
@@ -132,7 +134,7 @@ describe('allowedMethods', () => {
 
   it('a service-level right lists every endpoint of the service (and a service without endpoints, empty)', () => {
     expect(endpoints(listed('allowedMethods', serviceLevel))).toEqual({
-      persons: ['GET /persons', 'GET /persons/*', 'POST /persons', '* /admin/**'],
+      persons: ['GET /persons', 'GET /persons/*', 'POST /persons', '* /admin/**', 'GET /admin/users'],
       spec: [],
     });
   });
@@ -142,7 +144,7 @@ describe('allowedMethods', () => {
   });
 
   it("a local group right of the provider counts for its members; a glob right lists the endpoints it covers", () => {
-    expect(endpoints(listed('allowedMethods', viaLocal))).toEqual({ persons: ['* /admin/**'], stats: ['GET /stats'] });
+    expect(endpoints(listed('allowedMethods', viaLocal))).toEqual({ persons: ['* /admin/**', 'GET /admin/users'], stats: ['GET /stats'] });
   });
 
   it('a caller without rights gets an empty list, not a fault', () => {
