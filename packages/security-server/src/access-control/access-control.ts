@@ -57,6 +57,25 @@ function subjectCovers(
   }
 }
 
+/**
+ * The rights of a service that cover this client (service-level and endpoint-level), by the same subject rules
+ * as `isQueryAllowed`: the subsystem itself, a global group it belongs to, or a local group of the service's
+ * owner. The `allowedMethods` metaservice lists what they cover (X-Road `getAllowedRestServices`).
+ */
+export function grantedRights({
+  client,
+  service,
+  snapshot,
+  globalGroups,
+}: {
+  client: ClientId;
+  service: ServiceId;
+  snapshot: ServerConfSnapshot;
+  globalGroups: GlobalGroupMembership;
+}): readonly AccessRight[] {
+  return snapshot.accessRights(service).filter((right) => subjectCovers(right, client, snapshot, globalGroups));
+}
+
 /** Creates the access checker over the current local configuration (`serverConf.current()` on every call). */
 export function createAccessControl({ serverConf }: { serverConf: { current(): ServerConfSnapshot } }): AccessControl {
   if (serverConf === undefined || serverConf === null) throw new TypeError('createAccessControl({ serverConf }): serverConf is required');

@@ -4,6 +4,7 @@ export { normalizeServicePath } from './path.ts';
 export { matchMethod, matchPathGlob, validateEndpointMethod, validatePathGlob } from './glob.ts';
 export {
   createAccessControl,
+  grantedRights,
   type AccessControl,
   type AccessDecision,
   type AccessQuery,

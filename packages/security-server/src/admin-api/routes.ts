@@ -5,6 +5,7 @@ import { csrPem, type CertificateRecord } from '../keys/index.ts';
 import type { AccessRight, HostedClient, LocalGroup, ServiceConf } from '../server-conf/index.ts';
 import { TOKEN_KEY_SPECS } from '../token/index.ts';
 import { AdminApiError } from './errors.ts';
+import { isMetaservice } from '../metaservices/index.ts';
 import {
   formatColonId,
   parseColonClientId,
@@ -595,6 +596,10 @@ export const ROUTES: readonly RouteDef[] = [
     auditFields: ['id', 'url', 'type', 'enabled'],
     async handler({ services: s, body }) {
       const id = parseColonServiceId(body['id']);
+      // X-Road 7.7 (XRDDEV-599): metaservice codes are reserved; the server proxy answers them itself.
+      if (isMetaservice(id.serviceCode)) {
+        throw new AdminApiError('TONLE_ERR_ADMIN_VALIDATION', 400, `${id.serviceCode} is a reserved metaservice code (docs/metaservices.md); choose another service code`);
+      }
       const { id: _id, ...rest } = body;
       const snap = await s.serverConf.addService({ id, ...(rest as { url: string }) });
       return ok(serviceView(snap.service(id)!), 201);

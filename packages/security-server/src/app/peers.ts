@@ -15,6 +15,7 @@ export function exchangeConfView(view: GlobalConfView): ExchangeConfView {
       return s === undefined ? [] : [{ id: s.id, address: s.address, authCertHashes: s.authCertHashes }];
     },
     isMemberOf: (client, group) => view.isMemberOf(client, group),
+    clients: () => view.clients(),
   };
 }
 

@@ -40,6 +40,7 @@ import {
 } from '../transport/index.ts';
 import { firstHeader, headerPairs, lastHeader, toOutgoingHeaders, withoutHeaders } from './headers.ts';
 import { authenticateInformationSystem, isConnection } from './is-authentication.ts';
+import { answerListClients } from '../metaservices/index.ts';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'];
 
@@ -158,6 +159,12 @@ export function buildClientProxy(services: ExchangeServices): FastifyInstance {
       return reply.code(503).send({ status: 'unavailable', reason: code });
     }
     return reply.code(200).send({ status: 'ok' });
+  });
+  // listClients (pr-meta §2): answered here from the global configuration; no X-Road-Client needed.
+  app.get('/listClients', (request, reply) => {
+    const url = request.raw.url ?? '';
+    const answer = answerListClients({ conf: services.globalConf.current('client'), query: url.includes('?') ? url.slice(url.indexOf('?') + 1) : undefined, accept: request.headers.accept });
+    return reply.code(answer.status).headers(Object.fromEntries(answer.headers)).send(answer.body);
   });
   app.route({ method: METHODS, url: '*', handler: (request, reply) => handle(services, log, request, reply) });
   return app;

@@ -16,6 +16,7 @@ export {
   createGlobalConfView,
   type ApprovedCaInfo,
   type ApprovedTsaInfo,
+  type GlobalConfClientInfo,
   type GlobalConfView,
   type OcspResponderInfo,
   type SecurityServerInfo,

@@ -42,6 +42,16 @@ export interface ApprovedTsaInfo {
   readonly certificate: Uint8Array;
 }
 
+/**
+ * A member or one of its subsystems as the configuration lists it (X-Road `GlobalConf.getMembers`): the
+ * member's name, and the subsystem's name where the configuration has one (Tonle's has none yet).
+ */
+export interface GlobalConfClientInfo {
+  readonly id: ClientId;
+  readonly name: string;
+  readonly subsystemName?: string;
+}
+
 /** The read model of one verified global configuration (X-Road GlobalConfProvider, trimmed). */
 export interface GlobalConfView {
   readonly configuration: VerifiedGlobalConfiguration;
@@ -69,6 +79,8 @@ export interface GlobalConfView {
   memberExists(id: MemberId): boolean;
   subsystemExists(id: SubsystemId): boolean;
   clientExists(id: ClientId): boolean;
+  /** Every member of this instance followed by its subsystems, in configuration order (for `listClients`). */
+  clients(): readonly GlobalConfClientInfo[];
 }
 
 function der(base64: string): Uint8Array {
@@ -109,12 +121,18 @@ export function createGlobalConfView(configuration: VerifiedGlobalConfiguration)
   });
   const members = new Set<string>();
   const subsystems = new Set<string>();
+  const listed: GlobalConfClientInfo[] = [];
   for (const m of doc.members) {
-    members.add(describeId(memberId(instance, m.memberClass, m.memberCode, { validation: 'lenient' })));
+    const member = memberId(instance, m.memberClass, m.memberCode, { validation: 'lenient' });
+    members.add(describeId(member));
+    listed.push(Object.freeze({ id: member, name: m.name }));
     for (const s of m.subsystems) {
-      subsystems.add(describeId(subsystemId(instance, m.memberClass, m.memberCode, s.subsystemCode, { validation: 'lenient' })));
+      const subsystem = subsystemId(instance, m.memberClass, m.memberCode, s.subsystemCode, { validation: 'lenient' });
+      subsystems.add(describeId(subsystem));
+      listed.push(Object.freeze({ id: subsystem, name: m.name }));
     }
   }
+  Object.freeze(listed);
   const groups = new Map<string, Set<string>>();
   for (const g of doc.globalGroups) {
     groups.set(g.groupCode, new Set(g.members.map((ref) => describeId(clientFromRef(instance, ref)))));
@@ -184,5 +202,6 @@ export function createGlobalConfView(configuration: VerifiedGlobalConfiguration)
     memberExists: (id: MemberId) => members.has(describeId(id)),
     subsystemExists: (id: SubsystemId) => subsystems.has(describeId(id)),
     clientExists: (id: ClientId) => (id.type === 'MEMBER' ? members : subsystems).has(describeId(id)),
+    clients: () => listed,
   });
 }

@@ -19,6 +19,8 @@ export interface ExchangeConfView {
   readonly approvedCas: readonly ApprovedCa[];
   /** How old an OCSP response may be and still count (global settings). */
   readonly ocspFreshnessSeconds: number;
+  /** Members and subsystems of the instance with their names, for the `listClients` metaservice. */
+  clients(): readonly { readonly id: ClientId; readonly name: string; readonly subsystemName?: string }[];
 }
 
 export interface ApprovedCa {

@@ -49,6 +49,8 @@ export interface ServiceConf {
   /** Shown to callers in the `ServiceDisabled` fault while `enabled` is false. */
   readonly disabledNotice?: string;
   readonly endpoints: readonly Endpoint[];
+  /** The provider's OpenAPI description as imported, served byte for byte by the `getOpenAPI` metaservice. */
+  readonly openapi?: { readonly format: 'json' | 'yaml'; readonly document: string; readonly source: string; readonly importedAt: number };
 }
 
 /** A group defined on this server for one hosted client (X-Road ug-ss 8). Members are clients of any instance. */

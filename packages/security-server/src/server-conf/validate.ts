@@ -202,6 +202,7 @@ function parseService(value: unknown, path: string): ServiceConf {
     keys.add(endpointKey(e));
   });
   const notice = o['disabledNotice'];
+  const openapi = o['openapi'] === undefined ? undefined : parseOpenApi(o['openapi'], `${path}.openapi`);
   return Object.freeze({
     id: parseServiceIdObject(o['id'], `${path}.id`),
     type: oneOf(o['type'], SERVICE_TYPES, `${path}.type`),
@@ -212,6 +213,27 @@ function parseService(value: unknown, path: string): ServiceConf {
     enabled: o['enabled'],
     ...(notice === undefined ? {} : { disabledNotice: str(notice, `${path}.disabledNotice`, 1000) }),
     endpoints: Object.freeze(endpoints),
+    ...(openapi === undefined ? {} : { openapi }),
+  });
+}
+
+const MAX_OPENAPI_CHARS = 10 * 1024 * 1024;
+
+function parseOpenApi(value: unknown, path: string): NonNullable<ServiceConf['openapi']> {
+  const o = obj(value, path);
+  const document = o['document'];
+  if (typeof document !== 'string' || document.length === 0 || document.length > MAX_OPENAPI_CHARS) {
+    invalid(`${path}.document`, `must be a non-empty string of at most ${MAX_OPENAPI_CHARS} characters`);
+  }
+  const importedAt = o['importedAt'];
+  if (typeof importedAt !== 'number' || !Number.isSafeInteger(importedAt) || importedAt < 0) {
+    invalid(`${path}.importedAt`, 'must be epoch milliseconds');
+  }
+  return Object.freeze({
+    format: oneOf(o['format'], ['json', 'yaml'] as const, `${path}.format`),
+    document,
+    source: str(o['source'], `${path}.source`, 2048),
+    importedAt,
   });
 }
 

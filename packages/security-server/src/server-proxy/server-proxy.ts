@@ -17,11 +17,12 @@ import {
   type ServiceId,
 } from '@tonle/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { takeBody, type MessageBody } from '../body/index.ts';
+import { bodyFromBytes, takeBody, type MessageBody } from '../body/index.ts';
 import { TrustError, type ExchangeServices } from '../proxy-services/index.ts';
 import { RESPONSE_XROAD_HEADERS, firstHeader, withoutHeaders } from '../client-proxy/index.ts';
 import { asFault, fault, rememberExchange, replyFault, replyRefusal } from '../errors/index.ts';
 import { ProviderError, isProviderTimeout } from './provider-client.ts';
+import { answerProviderMetaservice, isMetaserviceCall } from '../metaservices/index.ts';
 import {
   TRANSPORT_CONTENT_TYPE,
   TRANSPORT_PATH,
@@ -196,6 +197,17 @@ async function serve(
   }
   if (!sameId(signer, memberOf(client))) throw fault('Server.ServerProxy.CertValidation', "The request is not signed by the client's member");
 
+  // Metaservices (pr-mrest §4-5): answered here from the local configuration instead of an information system;
+  // the request and the signed answer are logged like any other message.
+  if (isMetaserviceCall(d.method, service.serviceCode)) {
+    const answer = answerProviderMetaservice({
+      serviceCode: service.serviceCode, provider: providerOf(service), client, query: servicePath.query,
+      snapshot: services.serverConf.current(), globalGroups: conf,
+    });
+    const requestBody = await takeAndLogRequest(services, reply, frame, opened, took);
+    return sealAndReply(services, log, reply, opened, requestBody, { ...answer, body: bodyFromBytes(answer.body) });
+  }
+
   // 4. Service hosted here, configured and enabled.
   const snapshot = services.serverConf.current();
   const owner = snapshot.client(providerOf(service));
@@ -209,36 +221,8 @@ async function serve(
   const decision = services.accessControl.isQueryAllowed({ client, service, method: d.method, path: servicePath.path, globalGroups: conf });
   if (!decision.allowed) throw fault('Server.ServerProxy.AccessDenied', undefined, decision.reason === 'INVALID_PATH' ? decision.error : undefined);
 
-  // 6. The body: hashed as it arrives, held (in memory or spooled) until it matches the signed digest.
-  const requestBody = await takeBody(services.spool, frame.body, {
-    maxBytes: services.limits.serverBodyBytes,
-    faults: {
-      tooLarge: () => fault('Server.ServerProxy.RequestTooLarge', `The body exceeds ${services.limits.serverBodyBytes} bytes`),
-      broken: (error) => fault('Server.ServerProxy.InvalidRequest', 'The message broke off before its end', error),
-      internal: (error) => fault('Server.ServerProxy.InternalError', undefined, error),
-    },
-    onTaken: (taken) => {
-      took(taken);
-      releaseOnClose(reply, taken);
-    },
-  }).catch((error: unknown) => {
-    // The rest of an oversized or broken frame is not read: close the connection after the answer.
-    void reply.header('connection', 'close');
-    throw error;
-  });
-  try {
-    checkBodyDigest(d, requestBody.sha512);
-  } catch (error) {
-    throw fault('Server.ServerProxy.InvalidSignatureValue', undefined, error);
-  }
-
-  // 7. Log before anything reaches the provider.
-  await services.messageLog.append({
-    kind: 'request', side: 'server', xRoadId: d.messageId, requestId: d.requestId, client: d.client, service: d.service,
-    headerPart: Buffer.from(opened.headerPart).toString('utf8'), jws: opened.jws, signedBy: 'peer',
-    ...(opened.proof === undefined ? {} : { batchProof: opened.proof }),
-    certificateChain: opened.chain, ocspResponses: opened.ocsp, body: requestBody.forLog,
-  });
+  // 6-7. The body, checked against the signed digest, and the request logged before anything reaches the provider.
+  const requestBody = await takeAndLogRequest(services, reply, frame, opened, took);
 
   // 8. Call the provider with the normalised path (what access control approved, never the raw one).
   let url: URL;
@@ -271,7 +255,61 @@ async function serve(
     onTaken: (taken) => releaseOnClose(reply, taken),
   });
 
-  // 9. Response headers: the provider's (pr-rest 4.6: its 4xx/5xx pass through untouched), X-Road ones ours.
+  return sealAndReply(services, log, reply, opened, requestBody, { ...answer, body: responseBody });
+}
+
+/** Steps 6-7: the body, hashed as it arrives and held until it matches the signed digest; then the request is logged. */
+async function takeAndLogRequest(
+  services: ExchangeServices,
+  reply: FastifyReply,
+  frame: Awaited<ReturnType<typeof readFrame>>,
+  opened: OpenedHead<RequestDescriptor>,
+  took: (body: MessageBody) => void,
+): Promise<MessageBody> {
+  const d = opened.descriptor;
+  const requestBody = await takeBody(services.spool, frame.body, {
+    maxBytes: services.limits.serverBodyBytes,
+    faults: {
+      tooLarge: () => fault('Server.ServerProxy.RequestTooLarge', `The body exceeds ${services.limits.serverBodyBytes} bytes`),
+      broken: (error) => fault('Server.ServerProxy.InvalidRequest', 'The message broke off before its end', error),
+      internal: (error) => fault('Server.ServerProxy.InternalError', undefined, error),
+    },
+    onTaken: (taken) => {
+      took(taken);
+      releaseOnClose(reply, taken);
+    },
+  }).catch((error: unknown) => {
+    // The rest of an oversized or broken frame is not read: close the connection after the answer.
+    void reply.header('connection', 'close');
+    throw error;
+  });
+  try {
+    checkBodyDigest(d, requestBody.sha512);
+  } catch (error) {
+    throw fault('Server.ServerProxy.InvalidSignatureValue', undefined, error);
+  }
+
+  await services.messageLog.append({
+    kind: 'request', side: 'server', xRoadId: d.messageId, requestId: d.requestId, client: d.client, service: d.service,
+    headerPart: Buffer.from(opened.headerPart).toString('utf8'), jws: opened.jws, signedBy: 'peer',
+    ...(opened.proof === undefined ? {} : { batchProof: opened.proof }),
+    certificateChain: opened.chain, ocspResponses: opened.ocsp, body: requestBody.forLog,
+  });
+  return requestBody;
+}
+
+/** Step 9: the answer (provider's or a metaservice's) with our X-Road headers, signed, logged and sent. */
+async function sealAndReply(
+  services: ExchangeServices,
+  log: ExchangeServices['log'],
+  reply: FastifyReply,
+  opened: OpenedHead<RequestDescriptor>,
+  requestBody: MessageBody,
+  answer: { readonly status: number; readonly reason: string; readonly headers: readonly (readonly [string, string])[]; readonly body: MessageBody },
+): Promise<FastifyReply> {
+  const d = opened.descriptor;
+  const responseBody = answer.body;
+  // Response headers: the provider's (pr-rest 4.6: its 4xx/5xx pass through untouched), X-Road ones ours.
   const requestHash = computeRequestHash(sha512, opened.headerPart, requestBody.size > 0 ? requestBody.sha512 : undefined);
   const headers: HeaderPair[] = [
     ...withoutHeaders(transportedHeaders(answer.headers), RESPONSE_XROAD_HEADERS),

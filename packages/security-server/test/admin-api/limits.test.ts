@@ -22,6 +22,12 @@ describe('admin API limits and contract', () => {
     expect(text.json()).toMatchObject({ code: 'TONLE_ERR_ADMIN_VALIDATION' });
     const xml = await fx.app.inject({ method: 'POST', url: '/api/v1/keys', headers: { ...h, 'content-type': 'application/xml' }, payload: '<x/>' });
     expect(xml.statusCode).toBe(415);
+    for (const code of ['listMethods', 'allowedMethods', 'getOpenAPI']) {
+      const reserved = await fx.app.inject({ method: 'POST', url: '/api/v1/services', headers: h, payload: { id: `EE:GOV:1:a:${code}`, url: 'http://x' } });
+      expect({ status: reserved.statusCode, code: reserved.json().code }).toEqual({ status: 400, code: 'TONLE_ERR_ADMIN_VALIDATION' });
+    }
+    const allowed = await fx.app.inject({ method: 'POST', url: '/api/v1/services', headers: h, payload: { id: 'EE:GOV:1:a:listmethods', url: 'http://x' } });
+    expect(allowed.json().code).not.toBe('TONLE_ERR_ADMIN_VALIDATION');
     const badId = await fx.app.inject({ method: 'PUT', url: '/api/v1/clients/EE:GOV/register', headers: h });
     expect(badId.statusCode).toBe(400);
     expect(badId.json()).toMatchObject({ code: 'TONLE_ERR_ID_WRONG_PART_COUNT' });

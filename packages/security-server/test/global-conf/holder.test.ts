@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { globalGroupId, memberId, securityServerId, subsystemId } from '@tonle/protocol';
+import { describeId, globalGroupId, memberId, securityServerId, subsystemId } from '@tonle/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGlobalConfHolder, type Timers } from '../../src/global-conf/index.ts';
 import { anchorFor, confSigningKey, createTestPki, documentFor, mutableClock, signGlobalConfiguration, T0, type TestPki } from './fixtures.ts';
@@ -86,6 +86,13 @@ describe('global configuration holder', () => {
     expect(view.memberExists(memberId('TEST', 'COM', '456'))).toBe(true);
     expect(view.subsystemExists(subsystemId('TEST', 'COM', '456', 'nope'))).toBe(false);
     expect(view.clientExists(sub)).toBe(true);
+    // listClients' source: each member, then its subsystems under the member's name, in configuration order.
+    expect(view.clients().map((c) => [describeId(c.id), c.name, c.subsystemName])).toEqual([
+      [describeId(memberId('TEST', 'GOV', '123')), 'Ministry', undefined],
+      [describeId(sub), 'Ministry', undefined],
+      [describeId(memberId('TEST', 'COM', '456')), 'Company', undefined],
+      [describeId(subsystemId('TEST', 'COM', '456', 'app')), 'Company', undefined],
+    ]);
     expect(view.ocspFreshnessSeconds).toBe(3600);
     expect(view.approvedTsas()[0]?.url).toBe('http://127.0.0.1:1/tsa');
     expect(view.findIssuer(pki.signCert)?.ca.name).toBe('Tonle Test CA');
