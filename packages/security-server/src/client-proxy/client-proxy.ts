@@ -272,7 +272,8 @@ async function handle(services: ExchangeServices, baseLog: ExchangeServices['log
     signedBy: 'peer', ...(opened.proof === undefined ? {} : { batchProof: opened.proof }),
     certificateChain: opened.chain, ocspResponses: opened.ocsp, body: responseBody.forLog,
   });
-  log.info({ status: opened.descriptor.status, peer: res.peer.address, size: responseBody.size }, 'exchange done');
+  // Every exchange is counted in /metrics and operational monitoring; a log line each is for debugging.
+  log.debug({ status: opened.descriptor.status, peer: res.peer.address, size: responseBody.size }, 'exchange done');
   const out = toOutgoingHeaders(opened.headers);
   if (responseBody.bytes !== undefined) return reply.code(opened.descriptor.status).headers(out).send(responseBody.bytes);
   return reply.code(opened.descriptor.status).headers(out).header('content-length', responseBody.size).send(responseBody.open());

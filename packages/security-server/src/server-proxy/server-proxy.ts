@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import {
@@ -27,6 +26,7 @@ import {
   TRANSPORT_CONTENT_TYPE,
   TRANSPORT_PATH,
   TransportCheckError,
+  certHash,
   checkBodyDigest,
   openHead,
   outgoingFrame,
@@ -83,11 +83,18 @@ export function buildServerProxy(services: ExchangeServices, tls: ServerProxyTls
   return app;
 }
 
+/**
+ * SHA-256 of the TLS peer's certificate, computed once per connection: it cannot change on a connection,
+ * and `getPeerCertificate()` builds a whole certificate object every time it is called.
+ */
+const peerHashes = new WeakMap<object, string | undefined>();
+
 function peerCertificateHash(request: FastifyRequest): string | undefined {
   const socket = request.raw.socket as TLSSocket;
-  if (typeof socket.getPeerCertificate !== 'function') return undefined;
-  const raw = socket.getPeerCertificate()?.raw;
-  return raw === undefined ? undefined : createHash('sha256').update(raw).digest('hex');
+  if (peerHashes.has(socket)) return peerHashes.get(socket);
+  const hash = typeof socket.getPeerCertificate === 'function' ? certHash(socket) : undefined;
+  peerHashes.set(socket, hash);
+  return hash;
 }
 
 /** The envelope may add up to this much to a body (signature, certificates, OCSP, headers). */
@@ -337,7 +344,8 @@ async function sealAndReply(
     ...(sealed.proof === undefined ? {} : { batchProof: sealed.proof }),
     certificateChain: services.signer.certificateChain, ocspResponses: ocsp, body: responseBody.forLog,
   });
-  log.info({ status: answer.status, size: responseBody.size }, 'served');
+  // Every exchange is counted in /metrics and operational monitoring; a log line each is for debugging.
+  log.debug({ status: answer.status, size: responseBody.size }, 'served');
   const out = outgoingFrame(sealed.head, responseBody);
   return reply.code(200).header('content-type', TRANSPORT_CONTENT_TYPE).header('content-length', out.length).send(out.open());
 }

@@ -45,7 +45,7 @@ export {
   type SignedDescriptor,
 } from './message.ts';
 export { createSingleMessageSigner, createBatchingMessageSigner } from './message-signer.ts';
-export { PeerError, createPeerTransport, originOf, type PeerTransportOptions } from './peer-transport.ts';
+export { PeerError, certHash, createPeerTransport, originOf, type PeerTransportOptions } from './peer-transport.ts';
 export { probePeer, type PeerProbeResult } from './peer-probe.ts';
 export { outgoingFrame } from './outgoing.ts';
 export {

@@ -147,10 +147,23 @@ export function verifyCompact(jws: string, allowed: readonly TransportAlgorithm[
 
 const verified = new Map<string, VerifiedJws>();
 
-function verifyUncached(jws: string, allowed: readonly TransportAlgorithm[]): VerifiedJws {
-  const parts = jws.split('.');
-  if (parts.length !== 3 || !parts.every((p) => B64URL.test(p))) throw new JwsError('malformed', 'The JWS is not in compact serialization');
-  const [h, p, s] = parts as [string, string, string];
+interface ParsedHeader {
+  readonly header: TransportJwsHeader;
+  readonly key: KeyObject;
+  readonly chain: readonly Uint8Array[];
+}
+
+/**
+ * Parsed protected headers by their encoded segment. Every message of one signer carries the same header
+ * (algorithm, type, the whole x5c chain: about 3 KiB), so it is decoded and its key parsed once, not per
+ * message. Only headers that passed every check are kept; the signature is still verified per JWS.
+ */
+const parsedHeaders = new Map<string, ParsedHeader>();
+
+function parseHeader(h: string): ParsedHeader {
+  const hit = parsedHeaders.get(h);
+  if (hit !== undefined) return hit;
+  if (!B64URL.test(h)) throw new JwsError('malformed', 'The JWS is not in compact serialization');
   let header: unknown;
   try {
     header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
@@ -161,7 +174,7 @@ function verifyUncached(jws: string, allowed: readonly TransportAlgorithm[]): Ve
   const { alg, typ, x5c, crit } = header as Record<string, unknown>;
   if (crit !== undefined) throw new JwsError('malformed', 'The JWS has a crit header this implementation does not understand');
   if (typ !== JWS_TYPE) throw new JwsError('malformed', `The JWS typ must be ${JWS_TYPE}`);
-  if (typeof alg !== 'string' || !(allowed as readonly string[]).includes(alg)) throw new JwsError('algorithm', 'The JWS algorithm is not allowed');
+  if (typeof alg !== 'string' || !(TRANSPORT_ALGORITHMS as readonly string[]).includes(alg)) throw new JwsError('algorithm', 'The JWS algorithm is not allowed');
   if (!Array.isArray(x5c) || x5c.length === 0 || x5c.length > 8 || !x5c.every((c) => typeof c === 'string' && c.length > 0)) {
     throw new JwsError('malformed', 'The JWS x5c header must list the signing certificate chain');
   }
@@ -173,11 +186,27 @@ function verifyUncached(jws: string, allowed: readonly TransportAlgorithm[]): Ve
     throw new JwsError('malformed', 'The first x5c certificate cannot be parsed');
   }
   if (!fits(algorithm, key)) throw new JwsError('algorithm', 'The JWS algorithm does not fit the signing certificate key');
-  const ok = verifyJwsSignature(algorithm, Buffer.from(`${h}.${p}`, 'ascii'), Buffer.from(s, 'base64url'), key);
-  if (!ok) throw new JwsError('signature', 'The JWS signature does not verify');
-  return {
+  const parsed: ParsedHeader = {
     header: { alg: algorithm, typ: JWS_TYPE, x5c: x5c as string[] },
-    payload: new Uint8Array(Buffer.from(p, 'base64url')),
+    key,
     chain: (x5c as string[]).map((c) => new Uint8Array(Buffer.from(c, 'base64'))),
   };
+  if (parsedHeaders.size >= 256) parsedHeaders.delete(parsedHeaders.keys().next().value as string);
+  parsedHeaders.set(h, parsed);
+  return parsed;
+}
+
+function verifyUncached(jws: string, allowed: readonly TransportAlgorithm[]): VerifiedJws {
+  const first = jws.indexOf('.');
+  const second = first < 0 ? -1 : jws.indexOf('.', first + 1);
+  if (first < 0 || second < 0 || jws.indexOf('.', second + 1) >= 0) throw new JwsError('malformed', 'The JWS is not in compact serialization');
+  const h = jws.slice(0, first);
+  const p = jws.slice(first + 1, second);
+  const s = jws.slice(second + 1);
+  if (!B64URL.test(p) || !B64URL.test(s)) throw new JwsError('malformed', 'The JWS is not in compact serialization');
+  const { header, key, chain } = parseHeader(h);
+  if (!(allowed as readonly string[]).includes(header.alg)) throw new JwsError('algorithm', 'The JWS algorithm is not allowed');
+  const ok = verifyJwsSignature(header.alg, Buffer.from(jws.slice(0, second), 'ascii'), Buffer.from(s, 'base64url'), key);
+  if (!ok) throw new JwsError('signature', 'The JWS signature does not verify');
+  return { header, payload: new Uint8Array(Buffer.from(p, 'base64url')), chain };
 }
