@@ -1,6 +1,7 @@
-// The Tonle scenario: a sandbox (trust services, registry, two security servers in operations mode, P-256
-// keys, durable message log with group commit and batch time-stamps) with an extra service on the
-// provider's server that points at the benchmark's provider.
+// The Tonle scenarios: a sandbox (trust services, registry, two security servers in operations mode with
+// production intervals; P-256 or RSA-3072 keys; durable message log with group commit and batch
+// time-stamps, or records in memory only) with an extra service on the provider's server that points at
+// the benchmark's provider.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,9 +25,17 @@ interface Network {
   processes: Record<string, number>;
 }
 
-export async function startTonle(providerPort: number, basePort: number): Promise<TonleInstance> {
+/** How the sandbox's security servers run in a scenario. */
+export interface TonleOptions {
+  readonly keySpec: 'P-256' | 'RSA-3072';
+  readonly messageLog: boolean;
+}
+
+export async function startTonle(providerPort: number, basePort: number, options: TonleOptions): Promise<TonleInstance> {
   const dir = mkdtempSync(join(tmpdir(), 'tonle-bench-sandbox-'));
-  const sandbox = spawn(process.execPath, [join(root, 'scripts/tonle.mjs'), 'sandbox', '--dir', dir, '--base-port', String(basePort)], {
+  const args = ['sandbox', '--dir', dir, '--base-port', String(basePort), '--key-spec', options.keySpec, '--production-intervals'];
+  if (!options.messageLog) args.push('--no-message-log');
+  const sandbox = spawn(process.execPath, [join(root, 'scripts/tonle.mjs'), ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -69,4 +78,12 @@ export async function batchTotals(metricsUrl: string): Promise<{ sum: number; co
       .filter((line) => line.startsWith(name))
       .reduce((acc, line) => acc + Number(line.split(' ').at(-1)), 0);
   return { sum: value('tonle_signing_batch_size_sum'), count: value('tonle_signing_batch_size_count') };
+}
+
+/** Stops a sandbox and everything it started, and waits until it has (so the next one gets the cores and ports). */
+export async function stopTonle(tonle: TonleInstance): Promise<void> {
+  if (tonle.sandbox.exitCode !== null || tonle.sandbox.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => tonle.sandbox.once('exit', () => resolve()));
+  tonle.sandbox.kill('SIGTERM');
+  await exited;
 }
