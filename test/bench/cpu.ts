@@ -1,7 +1,7 @@
 // CPU time per exchange of each process, the figure that stays meaningful on a shared, loaded machine
 // (req/s does not): one sandbox, one load, CPU deltas from /proc divided by the completed (2xx) exchanges.
 //   tsx test/bench/cpu.ts [--key-spec P-256|RSA-3072] [--no-message-log] [--body 1024] [--seconds 15]
-//                         [--connections 50] [--base-port 28300] [--baseline]
+//                         [--connections 50] [--base-port 28300] [--baseline] [--setup-intervals]
 // With TONLE_SANDBOX_CPU_PROF=<dir> every sandbox component writes a V8 CPU profile when the run ends;
 // summarise with `tsx test/bench/profile-summary.ts <dir>/ss-consumer`.
 import { type ChildProcess } from 'node:child_process';
@@ -21,6 +21,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     'base-port': { type: 'string', default: '28300' },
     baseline: { type: 'boolean', default: false },
+    'setup-intervals': { type: 'boolean', default: false },
   },
 });
 const keySpec = values['key-spec'] === 'RSA-3072' ? 'RSA-3072' : 'P-256';
@@ -72,7 +73,11 @@ try {
     ], {});
   }
   console.error(`Starting a sandbox (${keySpec}, message log ${values['no-message-log'] ? 'off' : 'on'})...`);
-  const tonle = await startTonle(providerPort, Number(values['base-port']), { keySpec, messageLog: !values['no-message-log'] });
+  const tonle = await startTonle(providerPort, Number(values['base-port']), {
+    keySpec,
+    messageLog: !values['no-message-log'],
+    productionIntervals: !values['setup-intervals'],
+  });
   started.push(tonle.sandbox);
   const servers = { 'ss-consumer': tonle.consumerMetricsUrl, 'ss-provider': tonle.providerMetricsUrl };
   const before = await Promise.all(Object.values(servers).map((u) => batchTotals(u)));

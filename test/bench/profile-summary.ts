@@ -81,6 +81,8 @@ function summarise(file: string, top: number, callersOf: readonly string[]): voi
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const inclusive = new Map<string, number>();
   const inclusiveFn = new Map<string, number>();
+  // node internals and native code charged to the nearest caller that is Tonle or a dependency
+  const charged = new Map<string, number>();
   for (const [id, us] of selfUs) {
     const seen = new Set<string>();
     const seenFn = new Set<string>();
@@ -92,6 +94,21 @@ function summarise(file: string, top: number, callersOf: readonly string[]): voi
       if (url.includes('/packages/')) seenFn.add(`${functionName || '(anonymous)'} ${url.replace(/^.*\/packages\//, '')}:${lineNumber + 1}`);
     }
     for (const a of seen) inclusive.set(a, (inclusive.get(a) ?? 0) + us);
+    let owner = '(no JS caller)';
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const f = byId.get(cur)?.callFrame;
+      if (f === undefined) break;
+      const a = areaOf(f.url, f.functionName);
+      if (f.functionName === '(idle)' || f.functionName === '(garbage collector)' || f.functionName === '(program)') {
+        owner = f.functionName;
+        break;
+      }
+      if (!a.startsWith('node:') && !a.startsWith('(')) {
+        owner = a;
+        break;
+      }
+    }
+    charged.set(owner, (charged.get(owner) ?? 0) + us);
     for (const f of seenFn) inclusiveFn.set(f, (inclusiveFn.get(f) ?? 0) + us);
   }
   const busy = total - idle;
@@ -99,6 +116,8 @@ function summarise(file: string, top: number, callersOf: readonly string[]): voi
   console.log(`\n${file}: ${(total / 1e6).toFixed(1)} s sampled, ${pct(idle, total)} idle; shares below are of non-idle time (${(busy / 1e6).toFixed(1)} s)`);
   console.log('\n  self time by area:');
   for (const [k, us] of [...area].sort((a, b) => b[1] - a[1]).slice(0, top)) if (k !== '(idle)') console.log(`  ${pct(us, busy)}  ${k}`);
+  console.log('\n  self time charged to the nearest Tonle or dependency caller (node internals included):');
+  for (const [k, us] of [...charged].sort((a, b) => b[1] - a[1]).slice(0, top)) if (k !== '(idle)') console.log(`  ${pct(us, busy)}  ${k}`);
   console.log('\n  inclusive time by area (Tonle packages):');
   for (const [k, us] of [...inclusive].filter(([k]) => /^[a-z-]+\/[a-z-]+$/.test(k) && !k.includes('node_modules')).sort((a, b) => b[1] - a[1]).slice(0, top)) {
     console.log(`  ${pct(us, busy)}  ${k}`);

@@ -29,11 +29,14 @@ interface Network {
 export interface TonleOptions {
   readonly keySpec: 'P-256' | 'RSA-3072';
   readonly messageLog: boolean;
+  /** Default true; false keeps the sandbox's 2 s setup intervals (to measure what they cost). */
+  readonly productionIntervals?: boolean;
 }
 
 export async function startTonle(providerPort: number, basePort: number, options: TonleOptions): Promise<TonleInstance> {
   const dir = mkdtempSync(join(tmpdir(), 'tonle-bench-sandbox-'));
-  const args = ['sandbox', '--dir', dir, '--base-port', String(basePort), '--key-spec', options.keySpec, '--production-intervals'];
+  const args = ['sandbox', '--dir', dir, '--base-port', String(basePort), '--key-spec', options.keySpec];
+  if (options.productionIntervals !== false) args.push('--production-intervals');
   if (!options.messageLog) args.push('--no-message-log');
   const sandbox = spawn(process.execPath, [join(root, 'scripts/tonle.mjs'), ...args], {
     cwd: root,
