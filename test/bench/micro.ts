@@ -7,7 +7,7 @@ import { mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { systemClock } from '@tonle/protocol';
+import { formatClientId, formatServiceId, parseClientId, parseServiceId, systemClock } from '@tonle/protocol';
 import { createLogger, createMessageLog, createOperationalMonitoringStore, type MessageRecordInput } from '@tonle/security-server';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, only: { type: 'string' } } });
@@ -93,6 +93,15 @@ try {
   const ids = { id: 'KH/x', requestId: 'r', client: 'KH/GOV/70000001/benefits', service: 'KH/GOV/70000002/population/echo' };
   await measure('per-request child logger + one info line (to /dev/null)', LINES, async () => {
     for (let i = 0; i < LINES; i++) logger.child({ xroad: { ...ids, id: `KH/${i}` } }).info({ status: 200, peer: '127.0.0.1:1' }, 'exchange done');
+  });
+
+  const IDS = 50_000;
+  await measure('identifiers: parse + format a client and a service id', IDS, () => {
+    for (let i = 0; i < IDS; i++) {
+      formatClientId(parseClientId('KH/GOV/70000001/benefits'));
+      formatServiceId(parseServiceId('KH/GOV/70000002/population/persons', { validation: 'lenient' }));
+    }
+    return Promise.resolve();
   });
 } finally {
   rmSync(dir, { recursive: true, force: true });
