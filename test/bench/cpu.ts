@@ -10,7 +10,7 @@ import autocannon from 'autocannon';
 import { cpuSeconds } from './process-stats.ts';
 import { freePort, startNode, waitFor } from './processes.ts';
 import { makeBenchTls } from './tls.ts';
-import { batchTotals, startTonle } from './tonle.ts';
+import { batchTotals, startTonle, stopTonle, type TonleInstance } from './tonle.ts';
 
 const { values } = parseArgs({
   options: {
@@ -53,6 +53,7 @@ async function run(label: string, url: string, procs: readonly Proc[], headers: 
 }
 
 const started: ChildProcess[] = [];
+let tonle: TonleInstance | undefined;
 try {
   const providerPort = await freePort();
   const provider = startNode('provider.ts', [String(providerPort)]);
@@ -73,12 +74,11 @@ try {
     ], {});
   }
   console.error(`Starting a sandbox (${keySpec}, message log ${values['no-message-log'] ? 'off' : 'on'})...`);
-  const tonle = await startTonle(providerPort, Number(values['base-port']), {
+  tonle = await startTonle(providerPort, Number(values['base-port']), {
     keySpec,
     messageLog: !values['no-message-log'],
     productionIntervals: !values['setup-intervals'],
   });
-  started.push(tonle.sandbox);
   const servers = { 'ss-consumer': tonle.consumerMetricsUrl, 'ss-provider': tonle.providerMetricsUrl };
   const before = await Promise.all(Object.values(servers).map((u) => batchTotals(u)));
   await run(`Tonle (${keySpec}, log ${values['no-message-log'] ? 'off' : 'on'})`, tonle.url, [
@@ -93,5 +93,6 @@ try {
     console.log(`  ${name} messages per signature: ${count === 0 ? 'n/a' : (sum / count).toFixed(2)} (${count} signatures, warm-up included)`);
   });
 } finally {
+  if (tonle !== undefined) await stopTonle(tonle);
   for (const child of started) child.kill('SIGTERM');
 }

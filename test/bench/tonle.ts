@@ -17,6 +17,8 @@ export interface TonleInstance {
   readonly processes: Readonly<Record<string, number>>;
   readonly consumerMetricsUrl: string;
   readonly providerMetricsUrl: string;
+  /** The sandbox's state folder, to start another sandbox with the same keys and registrations. */
+  readonly dir: string;
 }
 
 interface Network {
@@ -33,8 +35,11 @@ export interface TonleOptions {
   readonly productionIntervals?: boolean;
 }
 
-export async function startTonle(providerPort: number, basePort: number, options: TonleOptions): Promise<TonleInstance> {
-  const dir = mkdtempSync(join(tmpdir(), 'tonle-bench-sandbox-'));
+/**
+ * Starts a sandbox in `dir` (default: a new temporary folder). A folder an earlier sandbox set up is reused
+ * as it is (keys, registrations): only the configuration changes, so the second start takes seconds.
+ */
+export async function startTonle(providerPort: number, basePort: number, options: TonleOptions, dir = mkdtempSync(join(tmpdir(), 'tonle-bench-sandbox-'))): Promise<TonleInstance> {
   const args = ['sandbox', '--dir', dir, '--base-port', String(basePort), '--key-spec', options.keySpec];
   if (options.productionIntervals !== false) args.push('--production-intervals');
   if (!options.messageLog) args.push('--no-message-log');
@@ -44,9 +49,14 @@ export async function startTonle(providerPort: number, basePort: number, options
   });
   let out = '';
   sandbox.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  const deadline = performance.now() + 300_000;
+  // Setting up takes about a minute on a quiet 2-core machine, several on a loaded one.
+  const deadline = performance.now() + 900_000;
   while (!out.includes('Press Ctrl+C to stop')) {
-    if (sandbox.exitCode !== null || performance.now() > deadline) throw new Error(`the sandbox did not start:\n${out}`);
+    if (sandbox.exitCode !== null || performance.now() > deadline) {
+      // Stop it and wait, so it stops what it started (a sandbox whose parent is gone cannot clean up).
+      await stopProcess(sandbox);
+      throw new Error(`the sandbox did not start:\n${out}`);
+    }
     await sleep(250);
   }
   const network = JSON.parse(readFileSync(join(dir, 'network.json'), 'utf8')) as Network;
@@ -58,7 +68,9 @@ export async function startTonle(providerPort: number, basePort: number, options
       headers: { authorization: `X-Road-ApiKey token=${network.provider.adminApiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    // 409: a reused sandbox folder already has the service and the access right
+    if (!response.ok && response.status !== 409) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    await response.arrayBuffer().catch(() => undefined);
   };
   await admin('POST', '/services', { id: colon(service), url: `http://127.0.0.1:${providerPort}`, type: 'REST', timeoutSeconds: 60 });
   await admin('POST', `/services/${colon(service)}/access-rights`, { subject: colon(network.consumer.client) });
@@ -69,6 +81,7 @@ export async function startTonle(providerPort: number, basePort: number, options
     processes: network.processes,
     consumerMetricsUrl: `${network.consumer.monitoringUrl}/metrics`,
     providerMetricsUrl: `${network.provider.monitoringUrl}/metrics`,
+    dir,
   };
 }
 
@@ -85,8 +98,12 @@ export async function batchTotals(metricsUrl: string): Promise<{ sum: number; co
 
 /** Stops a sandbox and everything it started, and waits until it has (so the next one gets the cores and ports). */
 export async function stopTonle(tonle: TonleInstance): Promise<void> {
-  if (tonle.sandbox.exitCode !== null || tonle.sandbox.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => tonle.sandbox.once('exit', () => resolve()));
-  tonle.sandbox.kill('SIGTERM');
+  await stopProcess(tonle.sandbox);
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
   await exited;
 }
