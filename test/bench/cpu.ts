@@ -8,7 +8,7 @@ import { type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { cpuSeconds } from './process-stats.ts';
-import { freePort, startNode, waitFor } from './processes.ts';
+import { freePort, startNode, startPlainTwoHop, waitFor } from './processes.ts';
 import { makeBenchTls } from './tls.ts';
 import { batchTotals, startTonle, stopTonle, type TonleInstance } from './tonle.ts';
 
@@ -60,14 +60,9 @@ try {
   started.push(provider);
   await waitFor(`http://127.0.0.1:${providerPort}/health`, provider);
   if (values.baseline) {
-    const tlsDir = makeBenchTls();
-    const backPort = await freePort();
-    const back = startNode('plain-proxy.ts', [String(backPort), `http://127.0.0.1:${providerPort}`, '--tls-in', tlsDir]);
-    const frontPort = await freePort();
-    const front = startNode('plain-proxy.ts', [String(frontPort), `https://localhost:${backPort}`, '--tls-out', tlsDir]);
+    const { front, back, url } = await startPlainTwoHop(providerPort, makeBenchTls());
     started.push(back, front);
-    await waitFor(`http://127.0.0.1:${frontPort}/health`, front);
-    await run('plain two-hop (fastify)', `http://127.0.0.1:${frontPort}/echo`, [
+    await run('plain two-hop (fastify)', `${url}/echo`, [
       { name: 'hop-1', pid: front.pid as number },
       { name: 'hop-2', pid: back.pid as number },
       { name: 'provider', pid: provider.pid as number },

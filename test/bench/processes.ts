@@ -36,3 +36,19 @@ export async function waitFor(url: string, child: ChildProcess, timeoutMs = 30_0
 export function startNode(script: string, args: string[]): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', join(here, script), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
+
+/** The plain two-hop baseline: hop 1 (plain HTTP in) -> mutual TLS, keep-alive -> hop 2 -> the provider. */
+export async function startPlainTwoHop(providerPort: number, tlsDir: string): Promise<{ front: ChildProcess; back: ChildProcess; url: string }> {
+  const backPort = await freePort();
+  const back = startNode('plain-proxy.ts', [String(backPort), `http://127.0.0.1:${providerPort}`, '--tls-in', tlsDir]);
+  const frontPort = await freePort();
+  const front = startNode('plain-proxy.ts', [String(frontPort), `https://localhost:${backPort}`, '--tls-out', tlsDir]);
+  try {
+    await waitFor(`http://127.0.0.1:${frontPort}/health`, front);
+  } catch (error) {
+    front.kill('SIGTERM');
+    back.kill('SIGTERM');
+    throw error;
+  }
+  return { front, back, url: `http://127.0.0.1:${frontPort}` };
+}

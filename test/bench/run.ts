@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { NGINX, startNginxChain } from './nginx.ts';
 import { cpuSeconds, peakRssMiB, resetPeakRss } from './process-stats.ts';
-import { freePort, startNode as tsx, waitFor } from './processes.ts';
+import { freePort, startNode as tsx, startPlainTwoHop, waitFor } from './processes.ts';
 import { makeBenchTls } from './tls.ts';
 import { batchTotals, startTonle, stopTonle, type TonleInstance, type TonleOptions } from './tonle.ts';
 
@@ -133,12 +133,8 @@ async function main(): Promise<void> {
     started.push(provider);
     await waitFor(`http://127.0.0.1:${providerPort}/health`, provider);
 
-    const backPort = await freePort();
-    const back = tsx('plain-proxy.ts', [String(backPort), `http://127.0.0.1:${providerPort}`, '--tls-in', tlsDir]);
-    const frontPort = await freePort();
-    const front = tsx('plain-proxy.ts', [String(frontPort), `https://localhost:${backPort}`, '--tls-out', tlsDir]);
+    const { front, back, url: plainUrl } = await startPlainTwoHop(providerPort, tlsDir);
     started.push(back, front);
-    await waitFor(`http://127.0.0.1:${frontPort}/health`, front);
 
     let nginx: ChildProcess | undefined;
     let nginxUrl: string | undefined;
@@ -153,7 +149,7 @@ async function main(): Promise<void> {
     console.error(`Benchmarking ${DURATION} s per scenario, ${CONNECTIONS} connections:`);
     for (const size of SIZES) {
       rows.push(await measure('direct to provider', size, `http://127.0.0.1:${providerPort}/echo`, [{ name: 'provider', pid: provider.pid as number }]));
-      const plain = await measure('plain two-hop (fastify)', size, `http://127.0.0.1:${frontPort}/echo`, [
+      const plain = await measure('plain two-hop (fastify)', size, `${plainUrl}/echo`, [
         { name: 'hop-1', pid: front.pid as number },
         { name: 'hop-2', pid: back.pid as number },
         { name: 'provider', pid: provider.pid as number },
