@@ -1,6 +1,7 @@
-// The Tonle scenario: a sandbox (trust services, registry, two security servers in operations mode, P-256
-// keys, durable message log with group commit and batch time-stamps) with an extra service on the
-// provider's server that points at the benchmark's provider.
+// The Tonle scenarios: a sandbox (trust services, registry, two security servers in operations mode with
+// production intervals; P-256 or RSA-3072 keys; durable message log with group commit and batch
+// time-stamps, or records in memory only) with an extra service on the provider's server that points at
+// the benchmark's provider.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,8 @@ export interface TonleInstance {
   readonly processes: Readonly<Record<string, number>>;
   readonly consumerMetricsUrl: string;
   readonly providerMetricsUrl: string;
+  /** The sandbox's state folder, to start another sandbox with the same keys and registrations. */
+  readonly dir: string;
 }
 
 interface Network {
@@ -24,17 +27,36 @@ interface Network {
   processes: Record<string, number>;
 }
 
-export async function startTonle(providerPort: number, basePort: number): Promise<TonleInstance> {
-  const dir = mkdtempSync(join(tmpdir(), 'tonle-bench-sandbox-'));
-  const sandbox = spawn(process.execPath, [join(root, 'scripts/tonle.mjs'), 'sandbox', '--dir', dir, '--base-port', String(basePort)], {
+/** How the sandbox's security servers run in a scenario. */
+export interface TonleOptions {
+  readonly keySpec: 'P-256' | 'RSA-3072';
+  readonly messageLog: boolean;
+  /** Default true; false keeps the sandbox's 2 s setup intervals (to measure what they cost). */
+  readonly productionIntervals?: boolean;
+}
+
+/**
+ * Starts a sandbox in `dir` (default: a new temporary folder). A folder an earlier sandbox set up is reused
+ * as it is (keys, registrations): only the configuration changes, so the second start takes seconds.
+ */
+export async function startTonle(providerPort: number, basePort: number, options: TonleOptions, dir = mkdtempSync(join(tmpdir(), 'tonle-bench-sandbox-'))): Promise<TonleInstance> {
+  const args = ['sandbox', '--dir', dir, '--base-port', String(basePort), '--key-spec', options.keySpec];
+  if (options.productionIntervals !== false) args.push('--production-intervals');
+  if (!options.messageLog) args.push('--no-message-log');
+  const sandbox = spawn(process.execPath, [join(root, 'scripts/tonle.mjs'), ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
   sandbox.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  const deadline = performance.now() + 300_000;
+  // Setting up takes about a minute on a quiet 2-core machine, several on a loaded one.
+  const deadline = performance.now() + 900_000;
   while (!out.includes('Press Ctrl+C to stop')) {
-    if (sandbox.exitCode !== null || performance.now() > deadline) throw new Error(`the sandbox did not start:\n${out}`);
+    if (sandbox.exitCode !== null || performance.now() > deadline) {
+      // Stop it and wait, so it stops what it started (a sandbox whose parent is gone cannot clean up).
+      await stopProcess(sandbox);
+      throw new Error(`the sandbox did not start:\n${out}`);
+    }
     await sleep(250);
   }
   const network = JSON.parse(readFileSync(join(dir, 'network.json'), 'utf8')) as Network;
@@ -46,7 +68,9 @@ export async function startTonle(providerPort: number, basePort: number): Promis
       headers: { authorization: `X-Road-ApiKey token=${network.provider.adminApiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    // 409: a reused sandbox folder already has the service and the access right
+    if (!response.ok && response.status !== 409) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    await response.arrayBuffer().catch(() => undefined);
   };
   await admin('POST', '/services', { id: colon(service), url: `http://127.0.0.1:${providerPort}`, type: 'REST', timeoutSeconds: 60 });
   await admin('POST', `/services/${colon(service)}/access-rights`, { subject: colon(network.consumer.client) });
@@ -57,6 +81,7 @@ export async function startTonle(providerPort: number, basePort: number): Promis
     processes: network.processes,
     consumerMetricsUrl: `${network.consumer.monitoringUrl}/metrics`,
     providerMetricsUrl: `${network.provider.monitoringUrl}/metrics`,
+    dir,
   };
 }
 
@@ -69,4 +94,16 @@ export async function batchTotals(metricsUrl: string): Promise<{ sum: number; co
       .filter((line) => line.startsWith(name))
       .reduce((acc, line) => acc + Number(line.split(' ').at(-1)), 0);
   return { sum: value('tonle_signing_batch_size_sum'), count: value('tonle_signing_batch_size_count') };
+}
+
+/** Stops a sandbox and everything it started, and waits until it has (so the next one gets the cores and ports). */
+export async function stopTonle(tonle: TonleInstance): Promise<void> {
+  await stopProcess(tonle.sandbox);
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  await exited;
 }

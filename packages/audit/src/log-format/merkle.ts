@@ -1,18 +1,23 @@
 import { createHash } from 'node:crypto';
-import { merkleLeafHash, merkleNodeHash, verifyConsistency, verifyInclusion, type ConsistencyClaim, type InclusionClaim, type MerkleHash } from '@tonle/protocol';
+import { verifyConsistency, verifyInclusion, type ConsistencyClaim, type InclusionClaim, type MerkleHash } from '@tonle/protocol';
 import { AuditError } from '../errors.ts';
 
 const sha256: MerkleHash = (data) => createHash('sha256').update(data).digest();
 
 /** RFC 9162 §2.1.1 leaf hash with SHA-256 (the log's hash), via @tonle/protocol. */
 export function leafHash(data: Uint8Array): Uint8Array {
-  return merkleLeafHash(sha256, data);
+  // The same bytes as merkleLeafHash(sha256, data), fed to the hash in parts: no copy of the entry, which
+  // the security server computes for every record it logs (docs/performance.md).
+  return createHash('sha256').update(LEAF_PREFIX).update(data).digest();
 }
 
-/** RFC 9162 §2.1.1 interior node hash with SHA-256. */
+/** RFC 9162 §2.1.1 interior node hash with SHA-256 (as merkleNodeHash(sha256, left, right), without the copy). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return merkleNodeHash(sha256, left, right);
+  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
 }
+
+const LEAF_PREFIX = new Uint8Array([0x00]);
+const NODE_PREFIX = new Uint8Array([0x01]);
 
 /** Checks a consistency proof between two roots with SHA-256 (protocol's `verifyConsistency`). */
 export function verifyLogConsistency(claim: ConsistencyClaim): boolean {

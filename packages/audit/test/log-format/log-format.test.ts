@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { consistencyProof, inclusionProof, merkleLeafHash, merkleRoot } from '@tonle/protocol';
+import { consistencyProof, inclusionProof, merkleLeafHash, merkleNodeHash, merkleRoot } from '@tonle/protocol';
 import {
   FrameType,
   MerkleFrontier,
@@ -14,6 +14,7 @@ import {
   encodeFrame,
   leafHash,
   loadArchiveKey,
+  nodeHash,
   openArchive,
   parseEvidenceBundle,
   sealArchive,
@@ -72,6 +73,15 @@ describe('Merkle frontier and ranges', () => {
       expect(Buffer.from(f.root())).toEqual(Buffer.from(merkleRoot(sha256, leaves.slice(0, i + 1))));
     });
     expect(leafHash(Buffer.from('leaf 3'))).toEqual(leaves[3]);
+  });
+
+  it('leafHash and nodeHash hash in parts exactly what protocol merkleLeafHash / merkleNodeHash hash', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 5000 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (data, left, right) => {
+        expect(Buffer.from(leafHash(data))).toEqual(Buffer.from(merkleLeafHash(sha256, data)));
+        expect(Buffer.from(nodeHash(left, right))).toEqual(Buffer.from(merkleNodeHash(sha256, left, right)));
+      }),
+    );
   });
 
   it('proofs from a frontier base equal protocol inclusionProof and verify', () => {

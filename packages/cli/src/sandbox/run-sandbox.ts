@@ -12,7 +12,10 @@ import {
   testbenchService,
   startSecurityServer,
   waitUntilReady,
+  writeConfig,
+  DEFAULT_TUNING,
   type SecurityServerSite,
+  type SecurityServerTuning,
 } from './security-servers.ts';
 import { SetupSteps } from './steps.ts';
 import type { SandboxProcessError } from './supervisor.ts';
@@ -26,6 +29,8 @@ export interface SandboxOptions {
   readonly io: CommandIo;
   /** Resolves when the sandbox should stop (SIGINT/SIGTERM in the command). */
   readonly stop: Promise<unknown>;
+  /** Key algorithm, message log and intervals of the security servers (benchmarks); default DEFAULT_TUNING. */
+  readonly tuning?: SecurityServerTuning;
 }
 
 /** `network.json`: what scripts, tests and benchmarks need to use a running sandbox. */
@@ -161,6 +166,7 @@ Press Ctrl+C to stop.
  */
 export async function runSandbox(options: SandboxOptions): Promise<number> {
   const { io } = options;
+  const tuning = options.tuning ?? DEFAULT_TUNING;
   const dir = resolve(io.cwd, options.dir);
   if (options.reset) await rm(dir, { recursive: true, force: true });
   const layout = sandboxLayout(dir, options.basePort);
@@ -183,12 +189,21 @@ export async function runSandbox(options: SandboxOptions): Promise<number> {
     const provider = securityServerSite(layout, 'provider');
     for (const site of [provider, consumer]) {
       say(`starting ${site.role}'s security server ${site.serverId}`);
-      await startSecurityServer(site, layout, supervisor);
-      await registerSecurityServer(site, layout, steps, io);
+      await startSecurityServer(site, layout, supervisor, tuning);
+      await registerSecurityServer(site, layout, steps, io, tuning.keySpec);
     }
     await publishSampleService(provider, consumer, layout, steps);
     say('waiting for both security servers to be ready');
     await Promise.all([waitUntilReady(provider), waitUntilReady(consumer)]);
+    if (tuning.intervals === 'production') {
+      // Registered with 2 s intervals so it shows quickly; now the servers' own defaults (60 s).
+      say('restarting both security servers with production intervals (60 s)');
+      for (const site of [provider, consumer]) {
+        await writeConfig(site, layout, tuning, 'production');
+        await supervisor.restart(`ss-${site.role}`);
+      }
+      await Promise.all([waitUntilReady(provider), waitUntilReady(consumer)]);
+    }
     const network = {
       ...(await networkOf(layout, consumer, provider)),
       pids: [process.pid, ...supervisor.pids],

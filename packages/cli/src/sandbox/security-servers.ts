@@ -75,23 +75,48 @@ export function testbenchService(layout: SandboxLayout): { id: string; url: stri
   };
 }
 
-async function writeConfig(site: SecurityServerSite, layout: SandboxLayout): Promise<void> {
+/** Key algorithms the sandbox can give both servers' signing and authentication keys (the admin API's `spec`). */
+export const SANDBOX_KEY_SPECS = ['P-256', 'RSA-3072'] as const;
+export type SandboxKeySpec = (typeof SANDBOX_KEY_SPECS)[number];
+
+/** How the sandbox runs its security servers; the defaults are what `npm start` does. */
+export interface SecurityServerTuning {
+  /** Algorithm of the keys created at first run (an existing instance keeps its keys). Default P-256. */
+  readonly keySpec: SandboxKeySpec;
+  /** The durable message log; when false the servers keep records in memory only (no evidence). Default true. */
+  readonly messageLog: boolean;
+  /**
+   * Intervals of state sync, own OCSP refresh, global configuration polling and message log checkpoints.
+   * `setup` (2 s, checkpoints 5 s) makes registrations and evidence show within seconds; `production`
+   * (the servers' defaults, 60 s) is what benchmarks need: with 2 s every peer re-verifies a changed
+   * stapled OCSP response every 2 s (docs/performance.md).
+   */
+  readonly intervals: 'setup' | 'production';
+}
+
+export const DEFAULT_TUNING: SecurityServerTuning = { keySpec: 'P-256', messageLog: true, intervals: 'setup' };
+
+const PRODUCTION_INTERVAL_MS = 60_000;
+
+/** Writes the server's configuration file; `intervals` is separate because the sandbox registers with `setup` first. */
+export async function writeConfig(site: SecurityServerSite, layout: SandboxLayout, tuning: SecurityServerTuning, intervals: SecurityServerTuning['intervals']): Promise<void> {
   await mkdir(site.dir, { recursive: true });
   const pinFile = join(site.dir, 'token-pin');
   if (!existsSync(pinFile)) {
     // A development PIN, kept next to the server so the sandbox restarts unattended (X-Road's autologin).
     await writeFile(pinFile, `sandbox-${site.role}-pin\n`, { mode: 0o600 });
   }
+  const production = intervals === 'production';
   const config = {
     serverId: site.serverId,
     clientProxy: { host: '127.0.0.1', port: Number(new URL(site.clientProxyUrl).port) },
     serverProxy: { host: '127.0.0.1', port: site.serverProxyPort },
-    operations: { dataDir: 'data', pinFile: 'token-pin', syncIntervalMs: 2_000 },
+    operations: { dataDir: 'data', pinFile: 'token-pin', syncIntervalMs: production ? PRODUCTION_INTERVAL_MS : 2_000 },
     admin: { host: '127.0.0.1', port: Number(new URL(site.adminUrl).port), apiKeyFile: 'admin-api-key' },
     monitoring: { host: '127.0.0.1', port: Number(new URL(site.monitoringUrl).port) },
-    globalConf: { cacheFile: 'globalconf-cache.json', pollIntervalMs: 2_000 },
+    globalConf: { cacheFile: 'globalconf-cache.json', pollIntervalMs: production ? PRODUCTION_INTERVAL_MS : 2_000 },
     // Short checkpoints so a newcomer's first message can be exported as evidence within seconds.
-    messageLog: { directory: 'messagelog', checkpointIntervalMs: 5_000 },
+    ...(tuning.messageLog ? { messageLog: { directory: 'messagelog', checkpointIntervalMs: production ? PRODUCTION_INTERVAL_MS : 5_000 } } : {}),
     serverConf: { file: 'serverconf.json' },
     // The configuration lists this machine's server proxies as 127.0.0.1:<port>; this is only the default.
     transport: { peerPort: layout.ports.providerServerProxy },
@@ -126,8 +151,8 @@ async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 
 }
 
 /** Starts a security server process in operations mode (admin API first, exchange once it has credentials). */
-export async function startSecurityServer(site: SecurityServerSite, layout: SandboxLayout, supervisor: ProcessSupervisor): Promise<void> {
-  await writeConfig(site, layout);
+export async function startSecurityServer(site: SecurityServerSite, layout: SandboxLayout, supervisor: ProcessSupervisor, tuning: SecurityServerTuning): Promise<void> {
+  await writeConfig(site, layout, tuning, 'setup');
   await supervisor.start(
     tonleProcess(`ss-${site.role}`, ['security-server', 'start', '--config', site.configFile], `${site.adminUrl}/api/v1/openapi.json`),
   );
@@ -138,7 +163,7 @@ export async function startSecurityServer(site: SecurityServerSite, layout: Sand
  * initialise from the anchor, keys, CSRs, certificates from the CA, activation, registration requests
  * approved in the central registry, the subsystem registered.
  */
-export async function registerSecurityServer(site: SecurityServerSite, layout: SandboxLayout, steps: SetupSteps, io: CommandIo): Promise<void> {
+export async function registerSecurityServer(site: SecurityServerSite, layout: SandboxLayout, steps: SetupSteps, io: CommandIo, keySpec: SandboxKeySpec): Promise<void> {
   const agency = AGENCIES[site.role];
   const call = adminClient(site);
   const member = `${SANDBOX_INSTANCE}/${agency.memberClass}/${agency.memberCode}`;
@@ -162,7 +187,7 @@ export async function registerSecurityServer(site: SecurityServerSite, layout: S
   }
   for (const usage of ['SIGN', 'AUTH'] as const) {
     await steps.once(`${site.role}-${usage.toLowerCase()}-certificate`, async () => {
-      const key = await call('POST', '/keys', { usage, spec: 'P-256', ...(usage === 'SIGN' ? { memberId: colon(member) } : {}) });
+      const key = await call('POST', '/keys', { usage, spec: keySpec, ...(usage === 'SIGN' ? { memberId: colon(member) } : {}) });
       const csr = await call('POST', `/keys/${String(key['id'])}/csrs`, {});
       const csrFile = join(site.dir, `${usage.toLowerCase()}.csr.pem`);
       const certFile = join(site.dir, `${usage.toLowerCase()}.cert.pem`);

@@ -126,6 +126,23 @@ export class ProcessSupervisor {
       .map((r) => ({ name: r.spec.name, pid: r.child.pid as number }));
   }
 
+  /**
+   * Stops one process (SIGTERM, SIGKILL after `graceMs`) and starts it again with the same spec, waiting
+   * for its readiness URL. Its exit is expected, so it is not reported as a death.
+   */
+  async restart(name: string, graceMs = 10_000): Promise<void> {
+    const index = this.#running.findIndex((r) => r.spec.name === name && r.child.exitCode === null && r.child.signalCode === null);
+    const running = this.#running[index];
+    if (running === undefined) throw new TypeError(`no running process named '${name}' to restart`);
+    running.stopping = true;
+    running.child.kill('SIGTERM');
+    const timer = setTimeout(() => running.child.kill('SIGKILL'), graceMs);
+    await running.exited;
+    clearTimeout(timer);
+    this.#running.splice(index, 1);
+    await this.start(running.spec);
+  }
+
   /** Stops every process, newest first: SIGTERM, then SIGKILL after `graceMs`. */
   async stopAll(graceMs = 10_000): Promise<void> {
     for (const running of [...this.#running].reverse()) {

@@ -42,6 +42,25 @@ describe('ProcessSupervisor', () => {
     expect(readFileSync(join(dir, 'web.log'), 'utf8')).toContain(`PORT=${port}`);
   });
 
+  it('restarts a process without reporting its exit as a death, and refuses an unknown name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tonle-sup-'));
+    const failures: SandboxProcessError[] = [];
+    supervisor = new ProcessSupervisor({ logDir: dir, onUnexpectedExit: (e) => failures.push(e) });
+    const port = 25_000 + Math.floor(Math.random() * 7_000);
+    const script = SERVER.replace('listen(0', `listen(${port}`);
+    await supervisor.start({ name: 'web', command: process.execPath, args: ['-e', script], readyUrl: `http://127.0.0.1:${port}/` });
+    const [before] = supervisor.pids;
+    await supervisor.restart('web', 2_000);
+    const after = supervisor.processes;
+    expect(after).toHaveLength(1);
+    expect(after[0]?.name).toBe('web');
+    expect(after[0]?.pid).not.toBe(before);
+    expect(alive(before as number)).toBe(false);
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+    await expect(supervisor.restart('nope')).rejects.toBeInstanceOf(TypeError);
+    expect(failures).toEqual([]);
+  });
+
   it('reports a process that dies before it is ready, with its output', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tonle-sup-'));
     supervisor = new ProcessSupervisor({ logDir: dir, onUnexpectedExit: () => undefined });

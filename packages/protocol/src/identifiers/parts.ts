@@ -41,6 +41,8 @@ export function checkPart(value: unknown, name: string, options: IdentifierOptio
 
 /** Decodes one percent-encoded part (pr-rest 4.2: each part is encoded on its own). */
 export function decodePart(raw: string, name: string): string {
+  // Without a `%` there is nothing to decode (decodeURIComponent would return `raw` itself): the common case.
+  if (!raw.includes('%')) return raw;
   try {
     return decodeURIComponent(raw);
   } catch {
@@ -53,10 +55,15 @@ export function decodePart(raw: string, name: string): string {
  * as they are, so strict identifiers are never escaped; `/`, `?`, `#`, `%` and everything else are.
  */
 export function encodePart(value: string): string {
+  // Only characters the result keeps as they are: the value is its own encoding (every strict identifier).
+  if (UNESCAPED.test(value)) return value;
   return encodeURIComponent(value).replace(/%(21|24|26|27|28|29|2A|2B|2C|3B|3D|3A|40)/gi, (escape) =>
     decodeURIComponent(escape),
   );
 }
+
+/** RFC 3986 unreserved characters and the sub-delimiters, `:` and `@` that encodePart leaves unescaped. */
+const UNESCAPED = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]*$/;
 
 /** Splits `text` on `/` into exactly one of the allowed counts of parts, or throws WrongPartCount. */
 export function splitParts(text: unknown, kind: string, counts: readonly number[], form: string): string[] {

@@ -95,6 +95,49 @@ interface CheckpointInfo {
 
 const sha256 = (data: Uint8Array): Buffer => createHash('sha256').update(data).digest();
 
+/**
+ * SHA-256 of certificates and OCSP responses, remembered: every record names its chain and OCSP responses by
+ * hash, and they are nearly always the ones of the previous records. A hit needs the same bytes (compared in
+ * full against a private copy), so a changed or reused buffer is hashed again; comparing costs far less than
+ * hashing (docs/performance.md).
+ */
+class MaterialHashes {
+  readonly #entries = new Map<string, { readonly der: Buffer; readonly hash: string }>();
+  readonly #max: number;
+
+  constructor(max = 64) {
+    this.#max = max;
+  }
+
+  hashOf(der: Uint8Array): string {
+    const view = Buffer.from(der.buffer, der.byteOffset, der.byteLength);
+    // DER certificates and OCSP responses end in a signature: its last bytes and the length pick the candidate.
+    const key = `${view.length}:${view.toString('latin1', Math.max(0, view.length - 16))}`;
+    const hit = this.#entries.get(key);
+    if (hit !== undefined && hit.der.equals(view)) return hit.hash;
+    const hash = sha256(view).toString('hex');
+    if (this.#entries.size >= this.#max && hit === undefined) this.#entries.delete(this.#entries.keys().next().value as string);
+    this.#entries.set(key, { der: Buffer.from(view), hash });
+    return hash;
+  }
+}
+
+/** 32-byte salts for body commitments, cut from one CSPRNG draw per 128 (one system call instead of 128). */
+class SaltPool {
+  #pool = Buffer.alloc(0);
+  #offset = 0;
+
+  next(): Buffer {
+    if (this.#offset + 32 > this.#pool.length) {
+      this.#pool = randomBytes(32 * 128);
+      this.#offset = 0;
+    }
+    const salt = this.#pool.subarray(this.#offset, this.#offset + 32);
+    this.#offset += 32;
+    return salt;
+  }
+}
+
 function positive(value: number | undefined, fallback: number, name: string, allowZero = false): number {
   const v = value ?? fallback;
   if (!Number.isSafeInteger(v) || v < 0 || (!allowZero && v === 0)) {
@@ -156,6 +199,8 @@ class FileMessageLog implements MessageLog {
   readonly #failurePeriodMs: number;
   readonly #maxLoggedBody: number;
 
+  readonly #materialHashes = new MaterialHashes();
+  readonly #salts = new SaltPool();
   #frontier = new MerkleFrontier();
   #durableSize = 0;
   #nextSeq = 0;
@@ -286,7 +331,7 @@ class FileMessageLog implements MessageLog {
     const newMaterials = new Set<string>();
     const materialRefs = (items: readonly Uint8Array[] | undefined, material: 'certificate' | 'ocsp'): string[] =>
       (items ?? []).map((der) => {
-        const hash = sha256(der).toString('hex');
+        const hash = this.#materialHashes.hashOf(der);
         if (!segment.materials.has(hash) && !newMaterials.has(hash)) {
           newMaterials.add(hash);
           const entry: MaterialEntry = { type: 'material', index: this.#frontier.size + leaves.length, time: now, material, sha256: hash, der: Buffer.from(der).toString('base64') };
@@ -303,7 +348,7 @@ class FileMessageLog implements MessageLog {
       const c = record.body;
       body = { size: c.size, salt: Buffer.from(c.salt).toString('base64'), commitment: Buffer.from(c.sha256).toString('hex'), logged: false };
     } else if (record.body !== undefined) {
-      const salt = randomBytes(32);
+      const salt = this.#salts.next();
       // Bodies above the limit keep only their commitment (X-Road: max-loggable-message-body-size).
       const logged = this.#bodyLogged(record.service) && record.body.length <= this.#maxLoggedBody;
       body = { size: record.body.length, salt: salt.toString('base64'), commitment: createHash('sha256').update(salt).update(record.body).digest('hex'), logged };

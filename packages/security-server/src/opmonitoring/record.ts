@@ -63,11 +63,14 @@ const NUMBER_FIELDS = [
 export const OPERATIONAL_FIELDS: readonly string[] = ['monitoringDataTs', 'securityServerType', 'succeeded', ...STRING_FIELDS, ...NUMBER_FIELDS];
 
 /** Returns the problems of a record input (empty when valid). Unknown fields are problems too. */
+/** Fields a caller may give (`monitoringDataTs` is the store's): a Set, since this runs once per exchange. */
+const INPUT_FIELDS: ReadonlySet<string> = new Set(OPERATIONAL_FIELDS.filter((f) => f !== 'monitoringDataTs'));
+
 export function operationalRecordProblems(value: unknown): string[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return ['record must be an object'];
   const r = value as Record<string, unknown>;
   const problems: string[] = [];
-  for (const k of Object.keys(r)) if (!OPERATIONAL_FIELDS.includes(k) || k === 'monitoringDataTs') problems.push(`unknown field ${k}`);
+  for (const k of Object.keys(r)) if (!INPUT_FIELDS.has(k)) problems.push(`unknown field ${k}`);
   if (r['securityServerType'] !== 'Client' && r['securityServerType'] !== 'Producer') problems.push('securityServerType must be Client or Producer');
   if (typeof r['succeeded'] !== 'boolean') problems.push('succeeded must be a boolean');
   for (const f of STRING_FIELDS) if (r[f] !== undefined && (typeof r[f] !== 'string' || (r[f] as string).length > 4096)) problems.push(`${f} must be a string of at most 4096 characters`);

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, randomBytes, scrypt, sign as nodeSign, timingSafeEqual, constants, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, scrypt, sign as nodeSign, timingSafeEqual, constants, type KeyObject, type SignKeyObjectInput, type SignPrivateKeyInput } from 'node:crypto';
 import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '@tonle/protocol';
@@ -137,6 +137,18 @@ function hasControlCharacter(text: string): boolean {
     if (c < 0x20 || c === 0x7f) return true;
   }
   return false;
+}
+
+/**
+ * An RSA-3072 signature costs milliseconds of CPU: node:crypto's callback form runs it on the libuv pool, so
+ * the event loop keeps serving, and the adaptive batch signer queues the messages that arrive meanwhile into
+ * the next batch (architecture §5; as `@tonle/pki`'s Signer does). ECDSA and EdDSA (tens of µs) stay
+ * synchronous: the hop to the pool would cost more than it saves.
+ */
+function signOnPool(key: SignKeyObjectInput | SignPrivateKeyInput, data: Uint8Array): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    nodeSign('sha256', data, key, (error, signature) => (error === null ? resolve(new Uint8Array(signature)) : reject(error)));
+  });
 }
 
 function keyIdOf(spki: Uint8Array): string {
@@ -380,9 +392,9 @@ export async function createSoftwareToken(options: SoftwareTokenOptions): Promis
         case 'ES256':
           return new Uint8Array(nodeSign('sha256', data, { key, dsaEncoding: 'ieee-p1363' }));
         case 'PS256':
-          return new Uint8Array(nodeSign('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }));
+          return signOnPool({ key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, data);
         case 'RS256':
-          return new Uint8Array(nodeSign('sha256', data, key));
+          return signOnPool({ key }, data);
         case 'EdDSA':
           return new Uint8Array(nodeSign(null, data, key));
       }

@@ -102,6 +102,29 @@ describe('message log', () => {
     expect((await verifyLog(directory, { anchors: pki.anchors })).ok).toBe(true);
   });
 
+  it('names materials by the hash of their current bytes, even when a caller reuses a changed buffer, and never reuses a salt', async () => {
+    const directory = await tempDir();
+    const log = await openLog({ directory });
+    const cert = Buffer.from(pki.signCertDer);
+    const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+    const original = sha(cert);
+    await log.append(record('m-1', { certificateChain: [cert] }));
+    await log.append(record('m-2', { certificateChain: [Buffer.from(cert)] }));
+    cert[10] = cert[10]! ^ 0xff; // same length, same last bytes: only a full comparison tells
+    const changed = sha(cert);
+    await log.append(record('m-3', { certificateChain: [cert] }));
+    const certificates = async (id: string): Promise<readonly string[]> => (await log.findRecords({ xRoadId: id }))[0]!.entry.certificates;
+    expect(await certificates('m-1')).toEqual([original]);
+    expect(await certificates('m-2')).toEqual([original]);
+    expect(await certificates('m-3')).toEqual([changed]);
+    await Promise.all(Array.from({ length: 300 }, (_, i) => log.append(record(`s-${i}`))));
+    const salts = (await log.findRecords({ limit: 10_000 })).map((r) => r.entry.body?.salt);
+    expect(salts.every((salt) => salt !== undefined && Buffer.from(salt, 'base64').length === 32)).toBe(true);
+    expect(new Set(salts).size).toBe(salts.length);
+    await log.close();
+    expect((await verifyLog(directory, { anchors: pki.anchors })).ok).toBe(true);
+  });
+
   it('finds records by X-Road id, request id, client, service and time', async () => {
     const directory = await tempDir();
     const clock = manualClock(1_700_000_000_000);

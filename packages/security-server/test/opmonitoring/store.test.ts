@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -93,6 +93,22 @@ describe('operational monitoring store', () => {
     await expect(store.query({ recordsFrom: 10, recordsTo: 5 })).rejects.toMatchObject({ code: 'TONLE_ERR_OPMON_INVALID_QUERY' });
     await expect(store.query({ recordsFrom: 0, recordsTo: 5, limit: 10_001 })).rejects.toMatchObject({ code: 'TONLE_ERR_OPMON_INVALID_QUERY' });
     await expect(store.query({ recordsFrom: 0, recordsTo: 5, cursor: 'garbage' })).rejects.toMatchObject({ code: 'TONLE_ERR_OPMON_INVALID_QUERY' });
+  });
+
+  it('writes buffered records together after writeDelayMs, and a query sees records not yet written', async () => {
+    const store = await createOperationalMonitoringStore({ directory: dir, clock, writeDelayMs: 50 });
+    const from = Math.floor(now / 1000) - 1;
+    for (let i = 0; i < 3; i++) store.store(rec(i));
+    expect(await readdir(dir)).toEqual([]);
+    // a query writes out what is buffered first
+    expect((await store.query({ recordsFrom: from, recordsTo: from + 10 })).records.map((r) => r.messageId)).toEqual(['id-0', 'id-1', 'id-2']);
+    store.store(rec(3));
+    // without flush() the timer writes it
+    for (let waited = 0; waited < 10_000 && (await readFile(join(dir, 'opmon-20270301.jsonl'), 'utf8')).split('\n').length < 5; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect((await readFile(join(dir, 'opmon-20270301.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(4);
+    await expect(createOperationalMonitoringStore({ directory: dir, clock, writeDelayMs: -1 })).rejects.toBeInstanceOf(TypeError);
   });
 
   it('purges day files past the retention', async () => {
