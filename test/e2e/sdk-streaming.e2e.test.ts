@@ -2,9 +2,9 @@
 // servers with @tonle/client-sdk, digests checked end to end, memory measured in the test process (the SDK's
 // side, sampled) and in both security servers (their peak RSS, VmHWM from /proc).
 //
-// This needs the security servers to stream bodies (the exchange rewrite in progress on main). Security
-// servers that buffer messages (clientProxy.maxBodyBytes and the provider client's response limit, 32 MiB by
-// default) fail it fast: Client.RequestTooLarge up, Server.ServerProxy.ServiceFailed down.
+// It needs security servers that stream message bodies (main since the streaming exchange landed).
+// Security servers that buffer messages fail it fast instead: Client.RequestTooLarge up,
+// Server.ServerProxy.ServiceFailed down.
 import { randomBytes } from 'node:crypto';
 import { createClient, type XRoadClient } from '@tonle/client-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,9 +16,13 @@ import { digestOf, randomBody, testbenchDigest } from './support/streams.ts';
 const basePort = 28_000 + Math.floor(Math.random() * 100) * 30;
 const MiB = 1024 * 1024;
 const SIZE = 100 * MiB;
-/** What the test process may grow by while 100 MiB pass through it: a few chunks in flight, not the body. */
-const SDK_BOUND = 32 * MiB;
-/** What a streaming security server may grow by: its buffers and signing state, not the body. */
+/**
+ * What the test process may grow by while 100 MiB pass through it: less than half the body. Holding the
+ * body would add 100 MiB; what is measured (20-30 MiB on a loaded 2-core machine) is chunks in flight and
+ * buffers the garbage collector has not reclaimed yet.
+ */
+const SDK_BOUND = 48 * MiB;
+/** What a streaming security server may grow by: its buffers, spool memory (10 MiB) and signing state, not the body. */
 const SERVER_BOUND = 48 * MiB;
 
 function mib(bytes: number): string {
@@ -49,15 +53,17 @@ describe('the client SDK streams 100 MiB through the sandbox with bounded memory
   async function bounded<T>(label: string, work: () => Promise<T>): Promise<T> {
     const before = Object.fromEntries(Object.entries(servers).map(([name, pid]) => [name, peakRss(pid)]));
     const { result, baseline, peak } = await sampleRss(work);
+    const growth: { what: string; bytes: number; bound: number }[] = [{ what: 'the test process (SDK side)', bytes: peak - baseline, bound: SDK_BOUND }];
     console.info(`[sdk streaming] ${label}: test process RSS ${mib(baseline)} -> peak ${mib(peak)}`);
-    expect(peak - baseline, `${label}: the SDK side grew by ${mib(peak - baseline)}`).toBeLessThan(SDK_BOUND);
     for (const [name, pid] of Object.entries(servers)) {
       const after = peakRss(pid);
       const start = before[name];
       if (after === undefined || start === undefined) continue; // no /proc on this system
-      console.info(`[sdk streaming] ${label}: ${name} peak RSS ${mib(start)} -> ${mib(after)}`);
-      expect(after - start, `${label}: ${name}'s peak RSS grew by ${mib(after - start)}`).toBeLessThan(SERVER_BOUND);
+      console.info(`[sdk streaming] ${label}: ${name} peak RSS (VmHWM) ${mib(start)} -> ${mib(after)}`);
+      growth.push({ what: `${name}'s peak RSS`, bytes: after - start, bound: SERVER_BOUND });
     }
+    // All measured first, then judged, so a failure still shows every number.
+    for (const g of growth) expect(g.bytes, `${label}: ${g.what} grew by ${mib(g.bytes)}`).toBeLessThan(g.bound);
     return result;
   }
 

@@ -1,8 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 
-/** A stream of `total` random bytes in `chunkSize` chunks, hashed (SHA-256) as produced and never held whole. */
+/**
+ * A stream of `total` bytes in `chunkSize` chunks, hashed (SHA-256) as produced and never held whole. The
+ * bytes are windows into one random block whose length is no multiple of the chunk size, so consecutive
+ * chunks differ (a lost, repeated or reordered chunk changes the digest) while producing them makes no
+ * garbage: the test process's memory then shows what the SDK holds, not what the test generated.
+ */
 export function randomBody(total: number, chunkSize = 64 * 1024): { stream: Readable; digest: () => string } {
+  const period = 1024 * 1024 + 4099;
+  const half = randomBytes(period);
+  const block = Buffer.concat([half, half]);
   const hash = createHash('sha256');
   let sent = 0;
   const stream = new Readable({
@@ -11,8 +19,10 @@ export function randomBody(total: number, chunkSize = 64 * 1024): { stream: Read
         this.push(null);
         return;
       }
-      const chunk = randomBytes(Math.min(chunkSize, total - sent));
-      sent += chunk.length;
+      const size = Math.min(chunkSize, total - sent, period);
+      const start = sent % period;
+      const chunk = block.subarray(start, start + size);
+      sent += size;
       hash.update(chunk);
       this.push(chunk);
     },
