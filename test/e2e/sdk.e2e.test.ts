@@ -301,10 +301,9 @@ describe('the client SDK through the sandbox', () => {
   it('does not retry faults after which the provider may have acted', async () => {
     const seen: RetryInfo[] = [];
     const error = await rejection(client.call({ service: tb, path: '/hangup', retry: { retries: 3, minDelayMs: 20, onRetry: (i) => seen.push(i) } }));
-    // The provider took the request and closed the connection. Its security server reports this as
-    // Server.ServerProxy.NetworkError today (see the issue notes: it should be ServiceFailed); either way
-    // it is a fault of the provider's side, which the SDK must not repeat.
-    expect(isGatewayError(error) && (error as GatewayError).code.startsWith('Server.ServerProxy.')).toBe(true);
+    // The provider took the request and closed the connection: ServiceFailed (it was reached, it may have
+    // acted), which the SDK must not repeat.
+    expect(isGatewayError(error) && (error as GatewayError).code).toBe('Server.ServerProxy.ServiceFailed');
     expect(seen).toEqual([]);
   }, 60_000);
 
