@@ -3,7 +3,9 @@
 import { type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import autocannon from 'autocannon';
+import { request } from 'undici';
 import { NGINX, startNginxChain } from './nginx.ts';
 import { cpuSeconds, peakRssMiB, resetPeakRss } from './process-stats.ts';
 import { freePort, startNode as tsx, startPlainTwoHop, waitFor } from './processes.ts';
@@ -19,8 +21,8 @@ const SIZES = [1024, 16 * 1024, 1024 * 1024] as const;
  * The sandboxes measured, one after the other. Setting one up takes about a minute on a loaded 2-core
  * machine; `reuse` starts from the folder of the named earlier setup (same keys, new configuration).
  */
-const TONLE_SETUPS: readonly (TonleOptions & { scenario: string; sizes: readonly number[]; reuse?: string })[] = [
-  { scenario: 'Tonle (ES256, log on)', keySpec: 'P-256', messageLog: true, sizes: SIZES },
+const TONLE_SETUPS: readonly (TonleOptions & { scenario: string; sizes: readonly number[]; reuse?: string; streamed?: boolean })[] = [
+  { scenario: 'Tonle (ES256, log on)', keySpec: 'P-256', messageLog: true, sizes: SIZES, streamed: true },
   { scenario: 'Tonle (ES256, log off)', keySpec: 'P-256', messageLog: false, sizes: [1024, 16 * 1024], reuse: 'Tonle (ES256, log on)' },
   { scenario: 'Tonle (RSA-3072, log on)', keySpec: 'RSA-3072', messageLog: true, sizes: [1024, 16 * 1024] },
 ];
@@ -47,6 +49,58 @@ interface Row {
   averageSigningBatch?: Record<string, number>;
   ratioToPlainTwoHop?: number;
   p99RatioToPlainTwoHop?: number;
+  /** Streamed scenarios: MB/s against the plain two-hop's streamed MB/s. */
+  megabytesRatioToPlainTwoHop?: number;
+}
+
+/** The streamed scenario: one body of this size up and the same back (the provider echoes it), one connection. */
+const STREAMED_BYTES = Number(process.env['TONLE_BENCH_STREAMED_BYTES'] ?? 1024 ** 3);
+
+function* streamedBody(total: number): Generator<Buffer> {
+  const block = Buffer.alloc(1024 * 1024, 0x63);
+  for (let sent = 0; sent < total; sent += block.length) yield sent + block.length <= total ? block : block.subarray(0, total - sent);
+}
+
+/**
+ * One request with a `STREAMED_BYTES` body through `url` and its echo back, read as it comes: MB/s counts
+ * both directions (2 x the body per second); peak RSS shows whether a hop held the body.
+ */
+async function measureStreamed(scenario: string, url: string, procs: readonly Proc[], headers: Record<string, string> = {}): Promise<Row> {
+  for (const p of procs) resetPeakRss(p.pid);
+  const before = procs.map((p) => cpuSeconds(p.pid));
+  const started = performance.now();
+  const res = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(STREAMED_BYTES), ...headers },
+    body: Readable.from(streamedBody(STREAMED_BYTES)),
+    headersTimeout: 900_000,
+    bodyTimeout: 900_000,
+  });
+  let received = 0;
+  for await (const chunk of res.body) received += (chunk as Buffer).length;
+  const seconds = (performance.now() - started) / 1000;
+  const ok = res.statusCode === 200 && received === STREAMED_BYTES;
+  const cpu: Record<string, number> = {};
+  const rss: Record<string, number> = {};
+  procs.forEach((p, i) => {
+    cpu[p.name] = Math.round((cpuSeconds(p.pid) - (before[i] as number)) * 100) / 100;
+    rss[p.name] = peakRssMiB(p.pid);
+  });
+  const row: Row = {
+    scenario: `${scenario}, streamed`,
+    bodyBytes: STREAMED_BYTES,
+    requestsPerSecond: 0,
+    latencyP50Ms: Math.round(seconds * 1000),
+    latencyP99Ms: Math.round(seconds * 1000),
+    megabytesPerSecond: Math.round(((2 * STREAMED_BYTES) / 1024 / 1024 / seconds) * 10) / 10,
+    errors: ok ? 0 : 1,
+    non2xx: res.statusCode === 200 ? 0 : 1,
+    cpuSeconds: cpu,
+    cpuMicrosPerExchange: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Math.round(v * 1e6)])),
+    peakRssMiB: rss,
+  };
+  console.error(`  ${row.scenario.padEnd(28)} ${String(STREAMED_BYTES).padStart(10)} B  ${row.megabytesPerSecond} MB/s  ${JSON.stringify(rss)} MiB peak`);
+  return row;
 }
 
 async function load(url: string, bodyBytes: number, headers: Record<string, string> = {}): Promise<autocannon.Result> {
@@ -159,9 +213,13 @@ async function main(): Promise<void> {
         rows.push(await measure('nginx two-hop', size, `${nginxUrl}/echo`, [{ name: 'nginx', pid: nginx.pid as number }, { name: 'provider', pid: provider.pid as number }]));
       }
     }
-    // 1 GiB streamed body: not measured yet. The security servers hold bodies in memory up to
-    // clientProxy.maxBodyBytes; once the exchange streams, add a scenario here (a GET of /bytes/<n> from
-    // the provider, one connection, reporting MB/s and peak RSS).
+    rows.push(
+      await measureStreamed('plain two-hop (fastify)', `${plainUrl}/echo`, [
+        { name: 'hop-1', pid: front.pid as number },
+        { name: 'hop-2', pid: back.pid as number },
+        { name: 'provider', pid: provider.pid as number },
+      ]),
+    );
     if (process.env['TONLE_BENCH_SKIP_TONLE'] === undefined) {
       // One sandbox at a time, so two sets of security servers never compete for the cores.
       const dirs = new Map<string, string>();
@@ -172,12 +230,28 @@ async function main(): Promise<void> {
         dirs.set(setup.scenario, tonle.dir);
         try {
           for (const size of setup.sizes) rows.push(await measureTonle(setup.scenario, size, tonle, provider.pid as number));
+          if (setup.streamed === true) {
+            rows.push(
+              await measureStreamed(setup.scenario, tonle.url, [
+                { name: 'ss-consumer', pid: tonle.processes['ss-consumer'] as number },
+                { name: 'ss-provider', pid: tonle.processes['ss-provider'] as number },
+                { name: 'provider', pid: provider.pid as number },
+              ], tonle.headers),
+            );
+          }
         } finally {
           await stopTonle(tonle);
         }
       }
     }
+    const plainStreamed = rows.find((r) => r.scenario === 'plain two-hop (fastify), streamed');
     for (const row of rows) {
+      if (row.scenario.endsWith(', streamed')) {
+        if (plainStreamed !== undefined && plainStreamed.megabytesPerSecond > 0) {
+          row.megabytesRatioToPlainTwoHop = Math.round((row.megabytesPerSecond / plainStreamed.megabytesPerSecond) * 100) / 100;
+        }
+        continue;
+      }
       const plain = rows.find((r) => r.scenario === 'plain two-hop (fastify)' && r.bodyBytes === row.bodyBytes);
       if (plain !== undefined && plain.requestsPerSecond > 0) {
         row.ratioToPlainTwoHop = Math.round((row.requestsPerSecond / plain.requestsPerSecond) * 100) / 100;
@@ -203,12 +277,12 @@ function printTable(rows: readonly Row[]): void {
   const header = ['scenario', 'body', 'req/s', 'p50 ms', 'p99 ms', 'MB/s', 'x plain', 'p99 x plain', 'errors', 'CPU µs per exchange', 'peak RSS MiB', 'msgs/signature'];
   const lines = rows.map((r) => [
     r.scenario,
-    r.bodyBytes >= 1024 * 1024 ? `${r.bodyBytes / 1024 / 1024} MiB` : `${r.bodyBytes / 1024} KiB`,
+    r.bodyBytes >= 1024 ** 3 ? `${r.bodyBytes / 1024 ** 3} GiB` : r.bodyBytes >= 1024 * 1024 ? `${r.bodyBytes / 1024 / 1024} MiB` : `${r.bodyBytes / 1024} KiB`,
     String(r.requestsPerSecond),
     String(r.latencyP50Ms),
     String(r.latencyP99Ms),
     String(r.megabytesPerSecond),
-    r.ratioToPlainTwoHop === undefined ? '' : r.ratioToPlainTwoHop.toFixed(2),
+    r.ratioToPlainTwoHop !== undefined ? r.ratioToPlainTwoHop.toFixed(2) : r.megabytesRatioToPlainTwoHop !== undefined ? `${r.megabytesRatioToPlainTwoHop.toFixed(2)} (MB/s)` : '',
     r.p99RatioToPlainTwoHop === undefined ? '' : r.p99RatioToPlainTwoHop.toFixed(2),
     String(r.errors + r.non2xx),
     Object.entries(r.cpuMicrosPerExchange).map(([k, v]) => `${k} ${v}`).join(', '),
