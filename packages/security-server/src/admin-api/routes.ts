@@ -14,6 +14,7 @@ import {
 } from './ids.ts';
 import { EVIDENCE, READERS, REGISTRATION, ROLES, SECURITY, SERVICES, SYSTEM, type Role } from './roles.ts';
 import type { AdminServices } from './services.ts';
+import { describedService, refreshDescription } from './service-descriptions.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Schema = Readonly<Record<string, unknown>>;
@@ -44,6 +45,8 @@ export interface RouteDef {
   readonly querystring?: Schema;
   /** Binary upload (application/octet-stream) with the upload body limit. */
   readonly upload?: boolean;
+  /** A JSON body that may be as large as an upload (an OpenAPI description inline). */
+  readonly largeBody?: boolean;
   /** Non-secret body fields copied to the audit record. */
   readonly auditFields?: readonly string[];
   handler(ctx: RouteContext): Promise<RouteResult>;
@@ -95,6 +98,9 @@ function serviceView(sv: ServiceConf) {
     enabled: sv.enabled,
     ...(sv.disabledNotice === undefined ? {} : { disabledNotice: sv.disabledNotice }),
     endpoints: sv.endpoints,
+    ...(sv.openapi === undefined
+      ? {}
+      : { openapi: { format: sv.openapi.format, source: sv.openapi.source, importedAt: new Date(sv.openapi.importedAt).toISOString() } }),
   };
 }
 function rightView(r: AccessRight) {
@@ -467,26 +473,53 @@ export const ROUTES: readonly RouteDef[] = [
     method: 'POST',
     url: '/services',
     roles: SERVICES,
-    summary: 'Add a REST service (base URL) or an OpenAPI 3 service',
+    summary: 'Add a REST service (base URL, endpoints by hand) or an OPENAPI3 service from a description (text in openapi, or openapiUrl fetched by the server)',
+    largeBody: true,
     body: obj(
       {
         id: str(1024),
         url: str(2048),
         type: { enum: ['REST', 'OPENAPI3'] },
+        openapi: { type: 'string', minLength: 1, maxLength: 4 * 1024 * 1024, description: 'The OpenAPI 3.0/3.1 description (JSON or YAML text); endpoints are generated from it' },
+        openapiUrl: str(2048, { description: 'http(s) URL the server fetches the description from (10 s, 4 MiB, no redirects); kept for refresh' }),
         timeoutSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
         tlsVerify: { type: 'boolean' },
         enabled: { type: 'boolean' },
         disabledNotice: { type: 'string', maxLength: 1024 },
         endpoints: { type: 'array', maxItems: 1000, items: endpointSchema },
       },
-      ['id', 'url'],
+      ['id'],
     ),
-    auditFields: ['id', 'url', 'type', 'enabled'],
+    auditFields: ['id', 'url', 'type', 'enabled', 'openapiUrl'],
     async handler({ services: s, body }) {
       const id = parseColonServiceId(body['id']);
-      const { id: _id, ...rest } = body;
-      const snap = await s.serverConf.addService({ id, ...(rest as { url: string }) });
+      const { id: _id, openapi: _text, openapiUrl: _from, ...rest } = body;
+      const described = await describedService(s, body);
+      const snap = await s.serverConf.addService({ id, ...(rest as { url: string }), ...(described ?? {}) });
       return ok(serviceView(snap.service(id)!), 201);
+    },
+  },
+  {
+    id: 'services.refresh-openapi',
+    method: 'PUT',
+    url: '/services/:id/openapi/refresh',
+    roles: SERVICES,
+    summary: 'Re-read an OPENAPI3 service description (stored URL, or new openapi text / openapiUrl) and replace its generated endpoints; rights on endpoints that disappear are revoked',
+    largeBody: true,
+    body: obj({
+      openapi: { type: 'string', minLength: 1, maxLength: 4 * 1024 * 1024 },
+      openapiUrl: str(2048),
+    }),
+    auditFields: ['openapiUrl'],
+    async handler({ services: s, params, body }) {
+      const id = parseColonServiceId(params['id']);
+      const result = await refreshDescription(s, id, body);
+      return ok({
+        service: serviceView(result.snapshot.service(id)!),
+        added: result.added,
+        removed: result.removed,
+        removedAccessRights: result.removedRights.map(rightView),
+      });
     },
   },
   {
