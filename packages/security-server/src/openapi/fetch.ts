@@ -62,9 +62,11 @@ export async function fetchOpenApiText(value: string, options: FetchOpenApiOptio
       await answer.body.dump().catch(() => undefined);
       throw failed(url, `the server answered HTTP ${answer.statusCode}${answer.statusCode >= 300 && answer.statusCode < 400 ? ' (redirects are not followed; give the final URL)' : ''}`);
     }
+    // Destroying the body makes undici emit an abort error on it; nobody reads it afterwards.
+    const discard = (): void => void answer.body.on('error', () => undefined).destroy();
     const declared = Number(answer.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
-      answer.body.destroy();
+      discard();
       throw new OpenApiError('TONLE_ERR_OPENAPI_TOO_LARGE', `The OpenAPI description at ${url} is ${declared} bytes; at most ${maxBytes} are accepted.`);
     }
     const chunks: Buffer[] = [];
@@ -73,7 +75,7 @@ export async function fetchOpenApiText(value: string, options: FetchOpenApiOptio
       for await (const chunk of answer.body) {
         size += (chunk as Buffer).length;
         if (size > maxBytes) {
-          answer.body.destroy();
+          discard();
           throw new OpenApiError('TONLE_ERR_OPENAPI_TOO_LARGE', `The OpenAPI description at ${url} is larger than ${maxBytes} bytes.`);
         }
         chunks.push(chunk as Buffer);
