@@ -1,7 +1,7 @@
 // The publishable artefact: build, pack @tonle/protocol and @tonle/client-sdk, install both tarballs into a
 // fresh project outside the workspace, then use the package from plain node (no tsx, no workspace links)
 // and type-check a consumer against the shipped .d.ts files.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const tscBin = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
+const rootRequire = createRequire(join(root, 'package.json'));
+const tscBin = rootRequire.resolve('typescript/bin/tsc');
+/** The exact versions the workspace uses, so the separate project installs them offline from the same store. */
+const versionOf = (name: string): string => (JSON.parse(readFileSync(rootRequire.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
 
 function pnpm(args: string[], cwd: string): string {
   const version = String((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { packageManager: string }).packageManager).replace(/^pnpm@/, '');
@@ -41,6 +44,8 @@ beforeAll(() => {
       private: true,
       type: 'module',
       dependencies: { '@tonle/client-sdk': `file:../${sdk}`, '@tonle/protocol': `file:../${protocol}` },
+      // Its own compiler and Node types: the type check below uses nothing from the Tonle workspace.
+      devDependencies: { typescript: versionOf('typescript'), '@types/node': versionOf('@types/node') },
     }),
   );
   // The packed SDK depends on @tonle/protocol by version; point that at the packed tarball, not a registry.
@@ -112,10 +117,21 @@ export async function run(): Promise<GatewayErrorCode | number> {
 }
 `,
     );
-    execFileSync(
-      process.execPath,
-      [tscBin, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), 'check.ts'],
-      { cwd: app, stdio: 'pipe' },
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', types: ['node'], skipLibCheck: false },
+        files: ['check.ts'],
+      }),
     );
+    // The project's own tsc (node_modules/typescript), resolving @tonle/* to the installed tarballs' .d.ts.
+    const ownTsc = join(app, 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = spawnSync(process.execPath, [ownTsc, '-p', 'tsconfig.json', '--listFiles'], { cwd: app, encoding: 'utf8' });
+    expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
+    const files = result.stdout.split('\n').map((f) => f.trim()).filter((f) => f !== '');
+    // Types came from the installed package, and nothing came from the workspace's sources.
+    expect(files.some((f) => f.endsWith('/node_modules/@tonle/client-sdk/dist/index.d.ts'))).toBe(true);
+    expect(files.filter((f) => f.startsWith(root) && !f.startsWith(dir))).toEqual([]);
+    expect(files.filter((f) => f.includes('/packages/') && f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
   }, 120_000);
 });

@@ -73,6 +73,8 @@ export interface Side {
   signing: { signer: MessageSigner; ocsp: Uint8Array[] };
   readonly logLines: string[];
   readonly batchSizes: number[];
+  /** The directory this server spools large bodies to. */
+  readonly spoolDir: string;
 }
 
 export interface Network {
@@ -91,7 +93,16 @@ export interface Network {
   close(): Promise<void>;
 }
 
-export async function startNetwork(options: { keySpec?: KeySpec; batch?: boolean } = {}): Promise<Network> {
+export interface NetworkOptions {
+  readonly keySpec?: KeySpec;
+  readonly batch?: boolean;
+  /** Bodies above this stay on disk while they pass (default: the servers' default, 10 MiB). */
+  readonly spoolMemoryBytes?: number;
+  /** Both servers' body limit (default 16 MiB). */
+  readonly maxBodyBytes?: number;
+}
+
+export async function startNetwork(options: NetworkOptions = {}): Promise<Network> {
   const keySpec = options.keySpec ?? 'P-256';
   const pki = await createTestPki({ instance: INSTANCE });
   const dir = mkdtempSync(join(tmpdir(), 'tonle-e2e-'));
@@ -193,13 +204,14 @@ export async function startNetwork(options: { keySpec?: KeySpec; batch?: boolean
       stapledOcsp: () => Promise.resolve(signingHolder.signing.ocsp),
       trust,
       messageLog,
-      limits: { clientBodyBytes: 16 * 1024 * 1024, serverBodyBytes: 16 * 1024 * 1024 },
+      limits: { clientBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024, serverBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024 },
+      spool: { dir: join(dir, `spool-${name}`), ...(options.spoolMemoryBytes === undefined ? {} : { memoryBytes: options.spoolMemoryBytes }) },
       tls: { cert: auth.certificatePem, key: pem(auth), minVersion: 'TLSv1.2' },
       listen: { clientProxy: { host: '127.0.0.1', port: 0 }, serverProxy: { host: '127.0.0.1', port: 0 } },
       transport: { peerPort: peerPort(), connectTimeoutMs: 5000, responseTimeoutMs: 30_000, connectionsPerPeer: 8 },
     });
     return {
-      server, serverConf, messageLog, clock, auth, logLines, batchSizes,
+      server, serverConf, messageLog, clock, auth, logLines, batchSizes, spoolDir: join(dir, `spool-${name}`),
       get signing() {
         return signingHolder.signing;
       },

@@ -1,18 +1,47 @@
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 
 /**
  * A real provider information system for the exchange tests. Echoes what it received as JSON
- * (method, url, headers, body length and SHA-256) and offers a few behaviours by path.
+ * (method, url, headers, body length and SHA-256) and offers a few behaviours by path. The streaming
+ * paths never hold a body: `/stream-echo` pipes the request body back, `/bytes/N` sends N generated
+ * bytes, `/break/N` promises more than N bytes, sends N and drops the connection.
  */
 export interface Provider {
   readonly url: string;
   close(): Promise<void>;
 }
 
+/** Deterministic bytes for `/bytes/N` (the tests recompute their digest). */
+export function* generatedBytes(n: number, blockSize = 64 * 1024): Generator<Buffer> {
+  const block = Buffer.alloc(blockSize);
+  for (let i = 0; i < blockSize; i++) block[i] = (i * 31 + 7) & 0xff;
+  for (let sent = 0; sent < n; sent += blockSize) yield sent + blockSize <= n ? block : block.subarray(0, n - sent);
+}
+
+function streaming(url: string, req: IncomingMessage, res: ServerResponse): boolean {
+  if (url.startsWith('/stream-echo')) {
+    const length = req.headers['content-length'];
+    res.writeHead(200, { 'content-type': 'application/octet-stream', ...(length === undefined ? {} : { 'content-length': length }) });
+    req.pipe(res);
+    return true;
+  }
+  const bytes = /^\/(bytes|break)\/(\d+)/.exec(url);
+  if (bytes === null) return false;
+  const n = Number(bytes[2]);
+  req.resume();
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes[1] === 'break' ? n * 2 : n) });
+  const source = Readable.from(generatedBytes(n));
+  source.pipe(res, { end: bytes[1] === 'bytes' });
+  if (bytes[1] === 'break') source.on('end', () => res.socket?.destroy());
+  return true;
+}
+
 export async function startProvider(): Promise<Provider> {
   const server: Server = createServer((req, res) => {
+    if (streaming(req.url ?? '', req, res)) return;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {

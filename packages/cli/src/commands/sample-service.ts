@@ -5,7 +5,8 @@ import { createPopulationRegisterApp } from '../sandbox/index.ts';
 const USAGE = `Usage: tonle sample-service [--port 27105] [--host 127.0.0.1]
 
 Runs the sandbox's sample provider service: a city's population register (GET /persons/{code},
-GET /persons?familyName=..., OpenAPI description at /openapi.json). Stops on SIGINT/SIGTERM.`;
+GET /persons?familyName=..., OpenAPI description at /openapi.json), and under /testbench the endpoints
+end-to-end tests call (echo, bytes, slow, status, flaky, hangup: docs/sandbox.md). Stops on SIGINT/SIGTERM.`;
 
 /** `tonle sample-service`: the provider service the sandbox publishes through its security servers. */
 export const sampleServiceCommand: Command = {

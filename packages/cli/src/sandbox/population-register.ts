@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { testbenchRoutes } from './testbench.ts';
 
 /**
  * The sandbox's sample provider service: the population register of a fictional city, the kind of
@@ -76,5 +77,7 @@ export function createPopulationRegisterApp(): FastifyInstance {
     if (familyName === undefined || familyName === '') return reply.code(400).send({ error: 'familyName is required' });
     return PERSONS.filter((p) => p.familyName.toLowerCase() === familyName.toLowerCase());
   });
+  // A second service on the same process: the testbench the client SDK's end-to-end tests call.
+  void app.register(testbenchRoutes, { prefix: '/testbench' });
   return app;
 }

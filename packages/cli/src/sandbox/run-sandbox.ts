@@ -9,6 +9,7 @@ import {
   registerSecurityServer,
   sampleService,
   securityServerSite,
+  testbenchService,
   startSecurityServer,
   waitUntilReady,
   type SecurityServerSite,
@@ -31,7 +32,12 @@ export interface SandboxOptions {
 export interface SandboxNetwork {
   readonly instance: string;
   readonly consumer: SiteInfo;
-  readonly provider: SiteInfo & { readonly service: string; readonly samplePath: string };
+  readonly provider: SiteInfo & {
+    readonly service: string;
+    readonly samplePath: string;
+    /** The testbench service (echo, /bytes, /slow, /status, /flaky, /hangup): docs/sandbox.md. */
+    readonly testbenchService: string;
+  };
   readonly registry: { readonly url: string; readonly configurationUrl: string; readonly anchorFile: string; readonly adminUrl: string; readonly adminApiKey: string };
   readonly trust: {
     readonly caCertFile: string;
@@ -78,7 +84,7 @@ async function networkOf(layout: SandboxLayout, consumer: SecurityServerSite, pr
   return {
     instance: SANDBOX_INSTANCE,
     consumer: await siteInfo(consumer),
-    provider: { ...(await siteInfo(provider)), service: service.id, samplePath: service.samplePath },
+    provider: { ...(await siteInfo(provider)), service: service.id, samplePath: service.samplePath, testbenchService: testbenchService(layout).id },
     registry: {
       url: local(layout.ports.registryPublic),
       configurationUrl: `${local(layout.ports.registryPublic)}/globalconf`,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { decodePemAll, encodePem, loadPrivateKey, type Signer } from '@tonle/pki';
@@ -113,6 +114,14 @@ async function startExchange(input: ExchangeInputs): Promise<{ server: RunningSe
       clientRequestTimeoutMs: config.clientProxy.requestTimeoutMs,
     },
     tls: { ...input.tls, minVersion: config.tls.minVersion },
+    spool: {
+      memoryBytes: config.spool.memoryBytes,
+      ...(config.spool.directory !== undefined
+        ? { dir: config.spool.directory }
+        : config.operations.dataDir !== undefined
+          ? { dir: join(config.operations.dataDir, 'spool') }
+          : {}),
+    },
     listen: { clientProxy: { host: config.clientProxy.host, port: config.clientProxy.port }, serverProxy: config.serverProxy },
     transport: { ...config.transport, peerPort: config.transport.peerPort },
     ...(input.observe === undefined ? {} : { observe: input.observe }),

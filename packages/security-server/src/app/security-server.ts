@@ -5,9 +5,15 @@ import { rememberedExchange, type ExchangeIds } from '../errors/index.ts';
 import { buildClientProxy } from '../client-proxy/index.ts';
 import { buildServerProxy, createProviderClient, type ServerProxyTls } from '../server-proxy/index.ts';
 import { createPeerTransport } from '../transport/index.ts';
+import { createBodySpool } from '../body/index.ts';
 import type { ExchangeServices } from '../proxy-services/index.ts';
 
-export interface SecurityServerInput extends Omit<ExchangeServices, 'peers' | 'provider'> {
+export interface SecurityServerInput extends Omit<ExchangeServices, 'peers' | 'provider' | 'spool'> {
+  /**
+   * Where bodies too large to hold in memory are spooled (a directory for this server only; default a
+   * fresh temporary directory) and up to what size a body stays in memory (default 10 MiB).
+   */
+  readonly spool?: { readonly dir?: string; readonly memoryBytes?: number };
   /** This server's authentication certificate and key (PEM), used both to serve and to call peers. */
   readonly tls: ServerProxyTls;
   readonly listen: {
@@ -62,6 +68,9 @@ export interface RunningSecurityServer {
   close(): Promise<void>;
 }
 
+/** X-Road's max-loggable-message-body-size, and the message log's default: bodies it may store stay in memory. */
+const DEFAULT_MEMORY_BODY_BYTES = 10 * 1024 * 1024;
+
 /**
  * Builds and starts one security server: the client proxy (plain HTTP for information systems) and the
  * server proxy (mutual TLS for peers) over one shared services object (style.md: one Fastify instance per
@@ -74,10 +83,10 @@ export async function startSecurityServer(input: SecurityServerInput): Promise<R
     connectTimeoutMs: input.transport.connectTimeoutMs,
     responseTimeoutMs: input.transport.responseTimeoutMs,
     connectionsPerPeer: input.transport.connectionsPerPeer,
-    maxResponseBytes: input.limits.clientBodyBytes + 2 * 1024 * 1024,
   });
-  const provider = createProviderClient({ connectTimeoutMs: input.transport.connectTimeoutMs, maxResponseBytes: input.limits.serverBodyBytes });
-  const services: ExchangeServices = { ...input, peers, provider };
+  const provider = createProviderClient({ connectTimeoutMs: input.transport.connectTimeoutMs });
+  const spool = await createBodySpool({ ...(input.spool?.dir === undefined ? {} : { dir: input.spool.dir }), memoryBytes: input.spool?.memoryBytes ?? DEFAULT_MEMORY_BODY_BYTES });
+  const services: ExchangeServices = { ...input, peers, provider, spool };
   const clientProxy = buildClientProxy(services);
   const serverProxy = buildServerProxy(services, input.tls);
   if (input.observe !== undefined) {
@@ -90,6 +99,7 @@ export async function startSecurityServer(input: SecurityServerInput): Promise<R
     await clientProxy.listen({ host: input.listen.clientProxy.host, port: input.listen.clientProxy.port });
   } catch (error) {
     await Promise.allSettled([clientProxy.close(), serverProxy.close(), peers.close(), provider.close()]);
+    await spool.close();
     throw error;
   }
   const port = (app: FastifyInstance) => (app.server.address() as AddressInfo).port;
@@ -100,6 +110,7 @@ export async function startSecurityServer(input: SecurityServerInput): Promise<R
     async close() {
       await Promise.allSettled([clientProxy.close(), serverProxy.close()]);
       await Promise.allSettled([peers.close(), provider.close()]);
+      await spool.close();
     },
   };
 }

@@ -22,18 +22,22 @@ import {
   type ServiceId,
 } from '@tonle/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { takeBody, type MessageBody } from '../body/index.ts';
 import { TrustError, type ExchangeServices, type PeerResponse } from '../proxy-services/index.ts';
 import { asFault, fault, rememberExchange, replyFault, replyRefusal } from '../errors/index.ts';
 import {
+  PeerError,
   TRANSPORT_CONTENT_TYPE,
   TransportCheckError,
-  openMessage,
-  sealRequest,
+  checkBodyDigest,
+  openHead,
+  outgoingFrame,
+  readFrame,
+  sealRequestHead,
   sha512,
-  type OpenedMessage,
+  type OpenedHead,
   type ResponseDescriptor,
 } from '../transport/index.ts';
-import { PeerError } from '../transport/index.ts';
 import { firstHeader, headerPairs, lastHeader, toOutgoingHeaders, withoutHeaders } from './headers.ts';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'];
@@ -66,9 +70,29 @@ function identify(rawUrl: string, pairs: readonly HeaderPair[]): Identified {
   return { client, service, target: rawUrl };
 }
 
-function relayPeerFault(res: PeerResponse): GatewayFault {
+/** A fault answer is small; anything longer is cut off and not a valid fault. */
+const MAX_FAULT_BYTES = 64 * 1024;
+
+async function readFaultText(res: PeerResponse): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_FAULT_BYTES) break;
+      chunks.push(chunk);
+    }
+  } catch {
+    return '';
+  } finally {
+    if (!res.body.readableEnded) res.body.destroy();
+  }
+  return size > MAX_FAULT_BYTES ? '' : Buffer.concat(chunks).toString('utf8');
+}
+
+async function relayPeerFault(res: PeerResponse): Promise<GatewayFault> {
   const header = res.headers[XRoadHeader.Error.toLowerCase()];
-  const body = parseFaultBody(res.body.toString('utf8'));
+  const body = parseFaultBody(await readFaultText(res));
   const code = typeof header === 'string' && body !== undefined ? normalizeFaultCode(body.type) : undefined;
   // Only the provider side's own faults are relayed as such; anything else is a protocol violation.
   if (code !== undefined && isFaultCode(code) && code.startsWith('Server.ServerProxy.') && body !== undefined) {
@@ -112,12 +136,13 @@ export function buildClientProxy(services: ExchangeServices): FastifyInstance {
     },
   });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  // The handler reads the body from the socket itself once the request passed its checks (streamed,
+  // hashed, spooled when large); refused requests never have their bodies read into memory.
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
     let f: GatewayFault;
     if (GatewayFault.is(error)) f = error;
-    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') f = fault('Client.RequestTooLarge', `The body exceeds ${services.limits.clientBodyBytes} bytes`);
     else if (typeof error.statusCode === 'number' && error.statusCode < 500) f = fault('Client.BadRequest', undefined, error);
     else f = asFault(error, 'Server.ClientProxy');
     return replyRefusal(request, reply, f, log, 'client', services.messageLog);
@@ -186,14 +211,31 @@ async function handle(services: ExchangeServices, baseLog: ExchangeServices['log
     [XRoadHeader.Id, messageId],
     [XRoadHeader.RequestId, requestId],
   ];
-  const body = request.body instanceof Buffer ? request.body : Buffer.alloc(0);
+  const maxBytes = services.limits.clientBodyBytes;
+  if (Number(request.headers['content-length'] ?? 0) > maxBytes) {
+    void reply.header('connection', 'close');
+    throw fault('Client.RequestTooLarge', `The body exceeds ${maxBytes} bytes`);
+  }
+  const body = await takeBody(services.spool, request.raw.iterator({ destroyOnReturn: false }), {
+    maxBytes,
+    faults: {
+      tooLarge: () => fault('Client.RequestTooLarge', `The body exceeds ${maxBytes} bytes`),
+      broken: (error) => fault('Client.BadRequest', 'The request body broke off before its end', error),
+      internal: (error) => fault('Server.ClientProxy.InternalError', undefined, error),
+    },
+    onTaken: (taken) => releaseOnClose(reply, taken),
+  }).catch((error: unknown) => {
+    // The rest of the body is not read: close the connection after the answer.
+    void reply.header('connection', 'close');
+    throw error;
+  });
 
   let sealed;
   let ocsp: readonly Uint8Array[];
   try {
     ocsp = await services.stapledOcsp();
-    sealed = await sealRequest({
-      signer: services.signer, ocsp, headers, body, messageId, requestId, client: clientText, service: serviceText,
+    sealed = await sealRequestHead({
+      signer: services.signer, ocsp, headers, bodySha512: body.sha512, messageId, requestId, client: clientText, service: serviceText,
       method: request.method, target: id.target, signedAt: services.clock.now(),
     });
   } catch (error) {
@@ -203,42 +245,86 @@ async function handle(services: ExchangeServices, baseLog: ExchangeServices['log
     kind: 'request', side: 'client', xRoadId: messageId, requestId, client: clientText, service: serviceText,
     headerPart: Buffer.from(sealed.headerPart).toString('utf8'), jws: sealed.jws, signedBy: 'self',
     ...(sealed.proof === undefined ? {} : { batchProof: sealed.proof }),
-    certificateChain: services.signer.certificateChain, ocspResponses: ocsp, body,
+    certificateChain: services.signer.certificateChain, ocspResponses: ocsp, body: body.forLog,
   });
 
   let res: PeerResponse;
   try {
-    res = await services.peers.send(available, sealed.frame, {});
+    res = await services.peers.send(available, outgoingFrame(sealed.head, body), {});
   } catch (error) {
     if (error instanceof PeerError && error.kind === 'timeout') throw fault('Server.ClientProxy.Timeout', undefined, error);
     throw fault('Server.ClientProxy.NetworkError', undefined, error);
   }
   const contentType = res.headers['content-type'];
-  if (res.status !== 200 || contentType !== TRANSPORT_CONTENT_TYPE) throw relayPeerFault(res);
+  if (res.status !== 200 || contentType !== TRANSPORT_CONTENT_TYPE) throw await relayPeerFault(res);
 
-  const opened = await verifyResponse(services, res.body, id.service);
+  const { opened, responseBody } = await verifyResponse(services, res, id.service, reply);
   checkConsistency(opened, { messageId, requestId, clientText, serviceText, headerPart: sealed.headerPart, body });
 
   await services.messageLog.append({
     kind: 'response', side: 'client', xRoadId: messageId, requestId, client: clientText, service: serviceText,
     status: opened.descriptor.status, headerPart: Buffer.from(opened.headerPart).toString('utf8'), jws: opened.jws,
     signedBy: 'peer', ...(opened.proof === undefined ? {} : { batchProof: opened.proof }),
-    certificateChain: opened.chain, ocspResponses: opened.ocsp, body: opened.body,
+    certificateChain: opened.chain, ocspResponses: opened.ocsp, body: responseBody.forLog,
   });
-  log.info({ status: opened.descriptor.status, peer: res.peer.address }, 'exchange done');
+  log.info({ status: opened.descriptor.status, peer: res.peer.address, size: responseBody.size }, 'exchange done');
   const out = toOutgoingHeaders(opened.headers);
-  return reply.code(opened.descriptor.status).headers(out).send(Buffer.from(opened.body.buffer, opened.body.byteOffset, opened.body.byteLength));
+  if (responseBody.bytes !== undefined) return reply.code(opened.descriptor.status).headers(out).send(responseBody.bytes);
+  return reply.code(opened.descriptor.status).headers(out).header('content-length', responseBody.size).send(responseBody.open());
 }
 
-/** Signature, digests, signer trust and signer identity, all before anything reaches the consumer. */
-async function verifyResponse(services: ExchangeServices, frame: Buffer, service: ServiceId): Promise<OpenedMessage<ResponseDescriptor>> {
-  let opened: OpenedMessage<ResponseDescriptor>;
+/** A spooled body's file goes when the answer is finished or the connection is gone, whichever comes first. */
+function releaseOnClose(reply: FastifyReply, body: MessageBody): void {
+  if (body.bytes === undefined) reply.raw.once('close', () => void body.release());
+}
+
+/**
+ * The provider's answer: signature, header digest, signer trust and identity from the frame's head, then
+ * the body, hashed as it arrives and held (in memory or spooled) until it matches the signed digest.
+ * Nothing reaches the consumer before all of it passed.
+ */
+async function verifyResponse(
+  services: ExchangeServices,
+  res: PeerResponse,
+  service: ServiceId,
+  reply: FastifyReply,
+): Promise<{ opened: OpenedHead<ResponseDescriptor>; responseBody: MessageBody }> {
+  let opened: OpenedHead<ResponseDescriptor>;
+  let rest: AsyncIterable<Uint8Array>;
   try {
-    opened = openMessage(frame, 'response');
+    const frame = await readFrame(res.body);
+    rest = frame.body;
+    opened = openHead(frame.envelope, 'response');
   } catch (error) {
+    res.body.destroy();
     if (error instanceof TransportCheckError && error.reason !== 'malformed') throw fault('Server.ClientProxy.InvalidSignatureValue', undefined, error);
     throw fault('Server.ClientProxy.InvalidResponse', undefined, error);
   }
+  try {
+    await checkSigner(services, opened, service);
+  } catch (error) {
+    res.body.destroy();
+    throw error;
+  }
+  const responseBody = await takeBody(services.spool, rest, {
+    maxBytes: services.limits.clientBodyBytes,
+    faults: {
+      tooLarge: () => fault('Server.ClientProxy.InvalidResponse', `The response body exceeds ${services.limits.clientBodyBytes} bytes`),
+      broken: (error) => fault('Server.ClientProxy.NetworkError', "The provider's security server broke off its answer", error),
+      internal: (error) => fault('Server.ClientProxy.InternalError', undefined, error),
+    },
+    onTaken: (taken) => releaseOnClose(reply, taken),
+  });
+  try {
+    checkBodyDigest(opened.descriptor, responseBody.sha512);
+  } catch (error) {
+    throw fault('Server.ClientProxy.InvalidSignatureValue', undefined, error);
+  }
+  return { opened, responseBody };
+}
+
+/** Signer trust (approved CA, OCSP good and fresh) and identity (xroad-digest 3.5 verifySignerName). */
+async function checkSigner(services: ExchangeServices, opened: OpenedHead<ResponseDescriptor>, service: ServiceId): Promise<void> {
   let signer;
   try {
     signer = await services.trust.verifySigner({ chain: opened.chain, ocsp: opened.ocsp, at: services.clock.now(), side: 'client' });
@@ -246,18 +332,17 @@ async function verifyResponse(services: ExchangeServices, frame: Buffer, service
     if (error instanceof TrustError && error.code === 'TONLE_ERR_TRUST_OCSP') throw fault('Server.ClientProxy.IncorrectValidationInfo', undefined, error);
     throw fault('Server.ClientProxy.CertValidation', undefined, error);
   }
-  // xroad-digest 3.5 verifySignerName: the response must be signed by the service's member.
+  // The response must be signed by the service's member.
   if (!sameId(signer, memberOf(service))) throw fault('Server.ClientProxy.CertValidation', "The response is not signed by the service provider's member");
-  return opened;
 }
 
 /** xroad-digest 2.5: ids echo the request and the request hash is the one we compute ourselves. */
 function checkConsistency(
-  opened: OpenedMessage<ResponseDescriptor>,
-  expected: { messageId: string; requestId: string; clientText: string; serviceText: string; headerPart: Uint8Array; body: Uint8Array },
+  opened: OpenedHead<ResponseDescriptor>,
+  expected: { messageId: string; requestId: string; clientText: string; serviceText: string; headerPart: Uint8Array; body: MessageBody },
 ): void {
   const d = opened.descriptor;
-  const requestHash = computeRequestHash(sha512, expected.headerPart, expected.body.length > 0 ? sha512(expected.body) : undefined);
+  const requestHash = computeRequestHash(sha512, expected.headerPart, expected.body.size > 0 ? expected.body.sha512 : undefined);
   const h = (name: string) => firstHeader(opened.headers, name);
   const ok =
     d.messageId === expected.messageId && d.requestId === expected.requestId && d.client === expected.clientText &&

@@ -24,6 +24,7 @@ export interface SecurityServerConfig {
   readonly globalConf: { readonly anchorFile?: string; readonly cacheFile: string; readonly pollIntervalMs: number };
   readonly messageLog: { readonly directory?: string; readonly checkpointIntervalMs: number };
   readonly serverConf: { readonly file: string };
+  readonly spool: { readonly directory?: string; readonly memoryBytes: number };
   readonly transport: { readonly peerPort: number; readonly connectTimeoutMs: number; readonly responseTimeoutMs: number; readonly connectionsPerPeer: number };
   readonly log: { readonly level: string };
   /** Operations mode (token, keys, registration, admin API) when `dataDir` is set. */

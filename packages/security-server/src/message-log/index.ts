@@ -14,6 +14,7 @@ export type {
   MessageLogSide,
   MessageRecordKind,
   MessageRecordInput,
+  BodyCommitment,
   AppendReceipt,
   MessageLogStatus,
   RecordQuery,

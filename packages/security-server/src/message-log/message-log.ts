@@ -41,6 +41,7 @@ import type {
   MessageRecordInput,
   RecordQuery,
   Timestamper,
+  BodyCommitment,
 } from './types.ts';
 
 /** Configuration of the message log (validated by the app's config schema; checked again here). */
@@ -102,6 +103,14 @@ function positive(value: number | undefined, fallback: number, name: string, all
   return v;
 }
 
+function isCommitment(b: unknown): b is BodyCommitment {
+  const c = b as Partial<BodyCommitment> | null;
+  return (
+    typeof c === 'object' && c !== null && Number.isSafeInteger(c.size) && (c.size as number) >= 0 &&
+    c.salt instanceof Uint8Array && c.salt.length >= 16 && c.sha256 instanceof Uint8Array && c.sha256.length === 32
+  );
+}
+
 function validateInput(r: MessageRecordInput): void {
   if (typeof r !== 'object' || r === null) throw new TypeError('append() needs a record object');
   if (r.kind !== 'request' && r.kind !== 'response' && r.kind !== 'refusal') throw new TypeError("record.kind must be 'request', 'response' or 'refusal'");
@@ -109,7 +118,7 @@ function validateInput(r: MessageRecordInput): void {
   for (const k of ['xRoadId', 'client', 'service'] as const) {
     if (typeof r[k] !== 'string' || r[k].length === 0 || r[k].length > 4096) throw new TypeError(`record.${k} must be a non-empty string`);
   }
-  if (r.body !== undefined && !(r.body instanceof Uint8Array)) throw new TypeError('record.body must be a Uint8Array');
+  if (r.body !== undefined && !(r.body instanceof Uint8Array) && !isCommitment(r.body)) throw new TypeError('record.body must be a Uint8Array or a {size, salt, sha256} commitment');
   for (const k of ['requestId', 'faultCode', 'headerPart', 'jws'] as const) {
     if (r[k] !== undefined && typeof r[k] !== 'string') throw new TypeError(`record.${k} must be a string when given`);
   }
@@ -290,7 +299,10 @@ class FileMessageLog implements MessageLog {
 
     let bodyBytes: Uint8Array | undefined;
     let body: MessageEntry['body'];
-    if (record.body !== undefined) {
+    if (record.body !== undefined && !(record.body instanceof Uint8Array)) {
+      const c = record.body;
+      body = { size: c.size, salt: Buffer.from(c.salt).toString('base64'), commitment: Buffer.from(c.sha256).toString('hex'), logged: false };
+    } else if (record.body !== undefined) {
       const salt = randomBytes(32);
       // Bodies above the limit keep only their commitment (X-Road: max-loggable-message-body-size).
       const logged = this.#bodyLogged(record.service) && record.body.length <= this.#maxLoggedBody;

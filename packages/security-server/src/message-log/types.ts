@@ -16,8 +16,19 @@ export interface MessageRecordInput extends Pick<MessageEntry, StoredFields> {
   readonly certificateChain?: readonly Uint8Array[];
   /** OCSP responses (DER) for the chain, as stapled / used at signing time. Stored once per segment. */
   readonly ocspResponses?: readonly Uint8Array[];
-  /** The body; kept only when body logging is on for the subsystem, else only a salted commitment. */
-  readonly body?: Uint8Array;
+  /**
+   * The body; kept only when body logging is on for the subsystem, else only a salted commitment. A body
+   * spooled to disk (too large to hold in memory) comes as the commitment computed while it was spooled,
+   * and is never stored.
+   */
+  readonly body?: Uint8Array | BodyCommitment;
+}
+
+/** SHA-256 over `salt || body`, computed by whoever streamed the body (salt: 32 random bytes). */
+export interface BodyCommitment {
+  readonly size: number;
+  readonly salt: Uint8Array;
+  readonly sha256: Uint8Array;
 }
 
 /** Resolved by `append()` once the record is durable. */

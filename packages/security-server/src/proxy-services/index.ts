@@ -8,6 +8,7 @@ export {
   type ExchangeConfView,
   type ExchangeGlobalConf,
   type ExchangeServices,
+  type OutgoingBody,
   type PeerResponse,
   type PeerServer,
   type PeerTransport,

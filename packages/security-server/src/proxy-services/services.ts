@@ -1,5 +1,7 @@
 import type { Clock, ClientId, GlobalGroupId, MemberId, SecurityServerId, ServiceId } from '@tonle/protocol';
+import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
+import type { BodySpool, MessageBody } from '../body/index.ts';
 import type { AccessControl } from '../access-control/index.ts';
 import type { MessageLog } from '../message-log/index.ts';
 import type { ServerConfSnapshot } from '../server-conf/index.ts';
@@ -62,18 +64,27 @@ export interface PeerServer {
   readonly authCertHashes: readonly string[];
 }
 
-/** The answer of a peer security server, body fully read. */
+/**
+ * An HTTP body to send: its length and a way to produce it from the start, as one buffer (small bodies)
+ * or a fresh stream (spooled ones), so it can be sent again to another server after a failed connect.
+ */
+export interface OutgoingBody {
+  readonly length: number;
+  open(): Buffer | Readable;
+}
+
+/** The answer of a peer security server; the body arrives as a stream the caller must read or destroy. */
 export interface PeerResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: Buffer;
+  readonly body: Readable;
   /** The peer that answered. */
   readonly peer: PeerServer;
 }
 
 /** Sends transport frames to peers over mutual TLS; tries the next server when one cannot be reached. */
 export interface PeerTransport {
-  send(peers: readonly PeerServer[], frame: Buffer, headers: Readonly<Record<string, string>>): Promise<PeerResponse>;
+  send(peers: readonly PeerServer[], frame: OutgoingBody, headers: Readonly<Record<string, string>>): Promise<PeerResponse>;
   close(): Promise<void>;
 }
 
@@ -93,7 +104,9 @@ export interface ExchangeServices {
   readonly peers: PeerTransport;
   /** Calls provider information systems. */
   readonly provider: ProviderClient;
-  /** Largest body accepted from an information system (client proxy) / peer (server proxy). */
+  /** Takes bodies in: in memory when small, spooled to disk when large, hashed as they arrive. */
+  readonly spool: BodySpool;
+  /** Largest body accepted from an information system or as its response (client proxy) / from a peer or a provider (server proxy). */
   readonly limits: {
     readonly clientBodyBytes: number;
     readonly serverBodyBytes: number;
@@ -104,13 +117,14 @@ export interface ExchangeServices {
 
 /** The provider information system as the server proxy calls it. */
 export interface ProviderClient {
+  /** Resolves once the response head arrived; its body is a stream the caller must read or destroy. */
   call(input: {
     url: URL;
     method: string;
     headers: readonly (readonly [string, string])[];
-    body: Uint8Array;
+    body: MessageBody;
     timeoutMs: number;
-  }): Promise<{ status: number; reason: string; headers: readonly (readonly [string, string])[]; body: Buffer }>;
+  }): Promise<{ status: number; reason: string; headers: readonly (readonly [string, string])[]; body: Readable }>;
   close(): Promise<void>;
 }
 

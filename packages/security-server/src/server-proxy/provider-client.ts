@@ -23,12 +23,14 @@ function isTimeout(error: unknown): boolean {
  * Calls provider information systems over keep-alive connections (undici). Redirects are never followed
  * (xroad-digest 2.1: 3xx go back to the consumer unmodified); the per-service timeout covers headers and body.
  */
-export function createProviderClient(options: { connectTimeoutMs: number; maxResponseBytes: number }): ProviderClient {
-  const agent = new Agent({ connect: { timeout: options.connectTimeoutMs }, keepAliveTimeout: 10_000, maxResponseSize: options.maxResponseBytes });
+export function createProviderClient(options: { connectTimeoutMs: number }): ProviderClient {
+  const agent = new Agent({ connect: { timeout: options.connectTimeoutMs }, keepAliveTimeout: 10_000 });
   return {
     async call({ url, method, headers, body, timeoutMs }) {
       const flat: string[] = [];
       for (const [name, value] of headers) flat.push(name, value);
+      // A streamed body goes with its length (the consumer's own Content-Length is a stripped header).
+      if (body.size > 0 && body.bytes === undefined) flat.push('content-length', String(body.size));
       let res: Dispatcher.ResponseData;
       try {
         res = await agent.request({
@@ -36,7 +38,7 @@ export function createProviderClient(options: { connectTimeoutMs: number; maxRes
           path: `${url.pathname}${url.search}`,
           method: method as Dispatcher.HttpMethod,
           headers: flat,
-          body: body.length === 0 && (method === 'GET' || method === 'HEAD') ? null : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+          body: body.size === 0 && (method === 'GET' || method === 'HEAD') ? null : (body.bytes ?? body.open()),
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
         });
@@ -46,20 +48,18 @@ export function createProviderClient(options: { connectTimeoutMs: number; maxRes
         if (code !== undefined && CONNECT_CODES.has(code)) throw new ProviderError('connect', 'The service cannot be reached', { cause: error });
         throw new ProviderError('failed', 'The service call failed', { cause: error });
       }
-      let data: Buffer;
-      try {
-        data = Buffer.from(await res.body.arrayBuffer());
-      } catch (error) {
-        if (isTimeout(error)) throw new ProviderError('timeout', `The service did not finish within ${timeoutMs} ms`, { cause: error });
-        throw new ProviderError('failed', 'The service response broke off', { cause: error });
-      }
       const pairs: (readonly [string, string])[] = [];
       for (const [name, value] of Object.entries(res.headers)) {
         if (value === undefined) continue;
         for (const v of Array.isArray(value) ? value : [value]) pairs.push([name, v]);
       }
-      return { status: res.statusCode, reason: STATUS_CODES[res.statusCode] ?? '', headers: pairs, body: data };
+      return { status: res.statusCode, reason: STATUS_CODES[res.statusCode] ?? '', headers: pairs, body: res.body };
     },
     close: () => agent.close(),
   };
+}
+
+/** Whether a failure while reading the provider's body was its body timeout (undici `bodyTimeout`). */
+export function isProviderTimeout(error: unknown): boolean {
+  return isTimeout(error) || isTimeout((error as { cause?: unknown } | undefined)?.cause);
 }

@@ -17,18 +17,22 @@ import {
   type ServiceId,
 } from '@tonle/protocol';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { takeBody, type MessageBody } from '../body/index.ts';
 import { TrustError, type ExchangeServices } from '../proxy-services/index.ts';
 import { RESPONSE_XROAD_HEADERS, firstHeader, withoutHeaders } from '../client-proxy/index.ts';
 import { asFault, fault, rememberExchange, replyFault, replyRefusal } from '../errors/index.ts';
-import { ProviderError } from './provider-client.ts';
+import { ProviderError, isProviderTimeout } from './provider-client.ts';
 import {
   TRANSPORT_CONTENT_TYPE,
   TRANSPORT_PATH,
   TransportCheckError,
-  openMessage,
-  sealResponse,
+  checkBodyDigest,
+  openHead,
+  outgoingFrame,
+  readFrame,
+  sealResponseHead,
   sha512,
-  type OpenedMessage,
+  type OpenedHead,
   type RequestDescriptor,
 } from '../transport/index.ts';
 
@@ -49,8 +53,6 @@ export function buildServerProxy(services: ExchangeServices, tls: ServerProxyTls
   const log = services.log.child({ module: 'server-proxy' });
   const app = Fastify({
     logger: false,
-    // The envelope (signature, certificates, OCSP, headers) comes on top of the body.
-    bodyLimit: services.limits.serverBodyBytes + 1024 * 1024,
     return503OnClosing: true,
     https: {
       cert: tls.cert,
@@ -67,12 +69,10 @@ export function buildServerProxy(services: ExchangeServices, tls: ServerProxyTls
     },
   });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  // The handler reads the frame from the socket itself: head first, body streamed (hashed, spooled if large).
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
   app.setErrorHandler((error: Error & { code?: string }, request, reply) => {
-    let f: GatewayFault;
-    if (GatewayFault.is(error)) f = error;
-    else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') f = fault('Server.ServerProxy.RequestTooLarge');
-    else f = asFault(error, 'Server.ServerProxy');
+    const f = asFault(error, 'Server.ServerProxy');
     return replyRefusal(request, reply, f, log, 'server', services.messageLog);
   });
   app.setNotFoundHandler((request, reply) => {
@@ -89,6 +89,9 @@ function peerCertificateHash(request: FastifyRequest): string | undefined {
   return raw === undefined ? undefined : createHash('sha256').update(raw).digest('hex');
 }
 
+/** The envelope may add up to this much to a body (signature, certificates, OCSP, headers). */
+const ENVELOPE_ALLOWANCE = 1024 * 1024;
+
 async function handle(services: ExchangeServices, baseLog: ExchangeServices['log'], request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   // 1. Fail closed on an expired configuration (architecture §9).
   const conf = services.globalConf.current('server');
@@ -96,13 +99,64 @@ async function handle(services: ExchangeServices, baseLog: ExchangeServices['log
   const hash = peerCertificateHash(request);
   const peers = hash === undefined ? [] : conf.serversWithAuthCert(hash);
   if (peers.length === 0) throw fault('Server.ServerProxy.SslAuthenticationFailed', 'The TLS client certificate is not registered for any security server');
-  if (request.headers['content-type'] !== TRANSPORT_CONTENT_TYPE || !(request.body instanceof Buffer)) {
+  if (request.headers['content-type'] !== TRANSPORT_CONTENT_TYPE) {
     throw fault('Server.ServerProxy.InvalidRequest', `Expected ${TRANSPORT_CONTENT_TYPE}`);
   }
-  // 3. Signature, batch proof, header and body digests.
-  let opened: OpenedMessage<RequestDescriptor>;
+  const maxFrame = services.limits.serverBodyBytes + ENVELOPE_ALLOWANCE;
+  const declared = Number(request.headers['content-length'] ?? NaN);
+  if (declared > maxFrame) {
+    void reply.header('connection', 'close');
+    throw fault('Server.ServerProxy.RequestTooLarge', `The message exceeds ${services.limits.serverBodyBytes} bytes`);
+  }
+  // 3. Signature, batch proof and header digest, from the frame's head, before the body is taken in.
+  let frame: Awaited<ReturnType<typeof readFrame>>;
   try {
-    opened = openMessage(request.body, 'request');
+    frame = await readFrame(request.raw.iterator({ destroyOnReturn: false }));
+  } catch (error) {
+    void reply.header('connection', 'close');
+    throw fault('Server.ServerProxy.InvalidRequest', 'The transported message is malformed', error);
+  }
+  let body: MessageBody | undefined;
+  try {
+    return await serve(services, baseLog, request, reply, conf, peers, frame, (b) => (body = b));
+  } finally {
+    // A refusal before the body was taken in leaves it on the connection: read it off (bounded) so the
+    // peer gets our answer on a clean keep-alive connection.
+    if (body === undefined) await discardRest(frame.body, maxFrame, reply);
+  }
+}
+
+/** A spooled body's file goes when the answer is finished or the connection is gone, whichever comes first. */
+function releaseOnClose(reply: FastifyReply, body: MessageBody): void {
+  if (body.bytes === undefined) reply.raw.once('close', () => void body.release());
+}
+
+async function discardRest(rest: AsyncIterable<Uint8Array>, max: number, reply: FastifyReply): Promise<void> {
+  let seen = 0;
+  try {
+    for await (const chunk of rest) {
+      seen += chunk.byteLength;
+      if (seen > max) break;
+    }
+  } catch {
+    seen = Infinity;
+  }
+  if (seen > max && !reply.sent) void reply.header('connection', 'close');
+}
+
+async function serve(
+  services: ExchangeServices,
+  baseLog: ExchangeServices['log'],
+  request: FastifyRequest,
+  reply: FastifyReply,
+  conf: ReturnType<ExchangeServices['globalConf']['current']>,
+  peers: ReturnType<ReturnType<ExchangeServices['globalConf']['current']>['serversWithAuthCert']>,
+  frame: Awaited<ReturnType<typeof readFrame>>,
+  took: (body: MessageBody) => void,
+): Promise<FastifyReply> {
+  let opened: OpenedHead<RequestDescriptor>;
+  try {
+    opened = openHead(frame.envelope, 'request');
   } catch (error) {
     if (error instanceof TransportCheckError && error.reason !== 'malformed') throw fault('Server.ServerProxy.InvalidSignatureValue', undefined, error);
     throw fault('Server.ServerProxy.InvalidRequest', undefined, error);
@@ -155,15 +209,38 @@ async function handle(services: ExchangeServices, baseLog: ExchangeServices['log
   const decision = services.accessControl.isQueryAllowed({ client, service, method: d.method, path: servicePath.path, globalGroups: conf });
   if (!decision.allowed) throw fault('Server.ServerProxy.AccessDenied', undefined, decision.reason === 'INVALID_PATH' ? decision.error : undefined);
 
-  // 6. Log before anything reaches the provider.
+  // 6. The body: hashed as it arrives, held (in memory or spooled) until it matches the signed digest.
+  const requestBody = await takeBody(services.spool, frame.body, {
+    maxBytes: services.limits.serverBodyBytes,
+    faults: {
+      tooLarge: () => fault('Server.ServerProxy.RequestTooLarge', `The body exceeds ${services.limits.serverBodyBytes} bytes`),
+      broken: (error) => fault('Server.ServerProxy.InvalidRequest', 'The message broke off before its end', error),
+      internal: (error) => fault('Server.ServerProxy.InternalError', undefined, error),
+    },
+    onTaken: (taken) => {
+      took(taken);
+      releaseOnClose(reply, taken);
+    },
+  }).catch((error: unknown) => {
+    // The rest of an oversized or broken frame is not read: close the connection after the answer.
+    void reply.header('connection', 'close');
+    throw error;
+  });
+  try {
+    checkBodyDigest(d, requestBody.sha512);
+  } catch (error) {
+    throw fault('Server.ServerProxy.InvalidSignatureValue', undefined, error);
+  }
+
+  // 7. Log before anything reaches the provider.
   await services.messageLog.append({
     kind: 'request', side: 'server', xRoadId: d.messageId, requestId: d.requestId, client: d.client, service: d.service,
     headerPart: Buffer.from(opened.headerPart).toString('utf8'), jws: opened.jws, signedBy: 'peer',
     ...(opened.proof === undefined ? {} : { batchProof: opened.proof }),
-    certificateChain: opened.chain, ocspResponses: opened.ocsp, body: opened.body,
+    certificateChain: opened.chain, ocspResponses: opened.ocsp, body: requestBody.forLog,
   });
 
-  // 7. Call the provider with the normalised path (what access control approved, never the raw one).
+  // 8. Call the provider with the normalised path (what access control approved, never the raw one).
   let url: URL;
   try {
     url = new URL(conf_.url);
@@ -174,15 +251,28 @@ async function handle(services: ExchangeServices, baseLog: ExchangeServices['log
   url.search = servicePath.query === undefined ? '' : `?${servicePath.query}`;
   let answer;
   try {
-    answer = await services.provider.call({ url, method: d.method, headers: opened.headers, body: opened.body, timeoutMs: conf_.timeoutSeconds * 1000 });
+    answer = await services.provider.call({ url, method: d.method, headers: opened.headers, body: requestBody, timeoutMs: conf_.timeoutSeconds * 1000 });
   } catch (error) {
     if (error instanceof ProviderError && error.kind === 'timeout') throw fault('Server.ServerProxy.ServiceFailed.Timeout', undefined, error);
     if (error instanceof ProviderError && error.kind === 'connect') throw fault('Server.ServerProxy.NetworkError', undefined, error);
     throw fault('Server.ServerProxy.ServiceFailed', undefined, error);
   }
+  // The provider's body, hashed as it arrives; a provider that breaks off mid-body fails the exchange.
+  const responseBody = await takeBody(services.spool, answer.body, {
+    maxBytes: services.limits.serverBodyBytes,
+    faults: {
+      tooLarge: () => fault('Server.ServerProxy.ServiceFailed', `The service's response exceeds ${services.limits.serverBodyBytes} bytes`),
+      broken: (error) =>
+        isProviderTimeout(error)
+          ? fault('Server.ServerProxy.ServiceFailed.Timeout', 'The service stopped sending its response', error)
+          : fault('Server.ServerProxy.ServiceFailed', 'The service broke off its response', error),
+      internal: (error) => fault('Server.ServerProxy.InternalError', undefined, error),
+    },
+    onTaken: (taken) => releaseOnClose(reply, taken),
+  });
 
-  // 8. Response headers: the provider's (pr-rest 4.6: its 4xx/5xx pass through untouched), X-Road ones ours.
-  const requestHash = computeRequestHash(sha512, opened.headerPart, opened.body.length > 0 ? sha512(opened.body) : undefined);
+  // 9. Response headers: the provider's (pr-rest 4.6: its 4xx/5xx pass through untouched), X-Road ones ours.
+  const requestHash = computeRequestHash(sha512, opened.headerPart, requestBody.size > 0 ? requestBody.sha512 : undefined);
   const headers: HeaderPair[] = [
     ...withoutHeaders(transportedHeaders(answer.headers), RESPONSE_XROAD_HEADERS),
     [XRoadHeader.Id, d.messageId],
@@ -195,8 +285,8 @@ async function handle(services: ExchangeServices, baseLog: ExchangeServices['log
   let ocsp: readonly Uint8Array[];
   try {
     ocsp = await services.stapledOcsp();
-    sealed = await sealResponse({
-      signer: services.signer, ocsp, headers, body: answer.body, messageId: d.messageId, requestId: d.requestId,
+    sealed = await sealResponseHead({
+      signer: services.signer, ocsp, headers, bodySha512: responseBody.sha512, messageId: d.messageId, requestId: d.requestId,
       client: d.client, service: d.service, status: answer.status, reason: answer.reason || (STATUS_CODES[answer.status] ?? ''),
       requestHash, signedAt: services.clock.now(),
     });
@@ -207,8 +297,9 @@ async function handle(services: ExchangeServices, baseLog: ExchangeServices['log
     kind: 'response', side: 'server', xRoadId: d.messageId, requestId: d.requestId, client: d.client, service: d.service,
     status: answer.status, headerPart: Buffer.from(sealed.headerPart).toString('utf8'), jws: sealed.jws, signedBy: 'self',
     ...(sealed.proof === undefined ? {} : { batchProof: sealed.proof }),
-    certificateChain: services.signer.certificateChain, ocspResponses: ocsp, body: answer.body,
+    certificateChain: services.signer.certificateChain, ocspResponses: ocsp, body: responseBody.forLog,
   });
-  log.info({ status: answer.status }, 'served');
-  return reply.code(200).header('content-type', TRANSPORT_CONTENT_TYPE).send(sealed.frame);
+  log.info({ status: answer.status, size: responseBody.size }, 'served');
+  const out = outgoingFrame(sealed.head, responseBody);
+  return reply.code(200).header('content-type', TRANSPORT_CONTENT_TYPE).header('content-length', out.length).send(out.open());
 }

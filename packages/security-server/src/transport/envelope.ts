@@ -53,11 +53,17 @@ export class EnvelopeError extends Error {
   }
 }
 
-export function encodeFrame(envelope: Envelope, body: Uint8Array): Buffer {
+/** The frame up to the body: length prefix and envelope JSON. The body follows it raw. */
+export function encodeFrameHead(envelope: Envelope): Buffer {
   const json = Buffer.from(JSON.stringify(envelope), 'utf8');
-  const prefix = Buffer.allocUnsafe(4);
-  prefix.writeUInt32BE(json.length, 0);
-  return Buffer.concat([prefix, json, body]);
+  const head = Buffer.allocUnsafe(4 + json.length);
+  head.writeUInt32BE(json.length, 0);
+  json.copy(head, 4);
+  return head;
+}
+
+export function encodeFrame(envelope: Envelope, body: Uint8Array): Buffer {
+  return Buffer.concat([encodeFrameHead(envelope), body]);
 }
 
 const B64URL = /^[A-Za-z0-9_-]*$/;
@@ -93,17 +99,63 @@ function checkEnvelope(value: unknown): Envelope {
   return e as unknown as Envelope;
 }
 
+function parseEnvelope(json: Buffer): Envelope {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json.toString('utf8'));
+  } catch {
+    throw new EnvelopeError('the envelope is not JSON');
+  }
+  return checkEnvelope(parsed);
+}
+
 /** Splits a received frame into envelope and body; throws {@link EnvelopeError} on any malformation. */
 export function decodeFrame(frame: Uint8Array): { envelope: Envelope; body: Uint8Array } {
   if (frame.length < 4) throw new EnvelopeError('the frame is shorter than its length prefix');
   const buf = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
   const n = buf.readUInt32BE(0);
   if (n > MAX_ENVELOPE || 4 + n > buf.length) throw new EnvelopeError('the envelope length is out of range');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(buf.subarray(4, 4 + n).toString('utf8'));
-  } catch {
-    throw new EnvelopeError('the envelope is not JSON');
+  return { envelope: parseEnvelope(buf.subarray(4, 4 + n)), body: buf.subarray(4 + n) };
+}
+
+/**
+ * Reads a frame as it arrives: the length prefix and the envelope (at most 1 MiB) are read and checked
+ * first, so the signature can be verified before the body is taken in; `body` yields the rest of the
+ * frame as it comes. Throws {@link EnvelopeError} when the frame ends inside its head or the head is
+ * malformed.
+ */
+export async function readFrame(source: AsyncIterable<Uint8Array>): Promise<{ envelope: Envelope; body: AsyncIterable<Uint8Array> }> {
+  const it = source[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
+  let have = 0;
+  let need = 4;
+  let n: number | undefined;
+  for (;;) {
+    while (have < need) {
+      const next = await it.next();
+      if (next.done === true) throw new EnvelopeError('the frame ends inside its head');
+      const c = next.value;
+      chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+      have += c.byteLength;
+    }
+    if (n !== undefined) break;
+    const joined = Buffer.concat(chunks, have);
+    chunks.length = 0;
+    chunks.push(joined);
+    n = joined.readUInt32BE(0);
+    if (n > MAX_ENVELOPE) throw new EnvelopeError('the envelope length is out of range');
+    need = 4 + n;
   }
-  return { envelope: checkEnvelope(parsed), body: buf.subarray(4 + n) };
+  const head = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, have);
+  const envelope = parseEnvelope(head.subarray(4, 4 + n));
+  const rest = head.subarray(4 + n);
+  async function* body(): AsyncGenerator<Uint8Array> {
+    if (rest.length > 0) yield rest;
+    for (;;) {
+      const next = await it.next();
+      if (next.done === true) return;
+      yield next.value;
+    }
+  }
+  return { envelope, body: body() };
 }

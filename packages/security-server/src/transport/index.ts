@@ -1,5 +1,5 @@
 /** Tonle transport v1: framing, signed descriptors, JWS over node:crypto, and the mutual-TLS peer client. */
-export { TRANSPORT_CONTENT_TYPE, TRANSPORT_PATH, EnvelopeError, decodeFrame, encodeFrame, type BatchProof, type Envelope, type RecordedBatchProof } from './envelope.ts';
+export { TRANSPORT_CONTENT_TYPE, TRANSPORT_PATH, EnvelopeError, decodeFrame, encodeFrame, encodeFrameHead, readFrame, type BatchProof, type Envelope, type RecordedBatchProof } from './envelope.ts';
 export {
   DIGEST_ALGORITHM,
   TRANSPORT_VERSION,
@@ -26,18 +26,25 @@ export {
 } from './jws.ts';
 export {
   TransportCheckError,
+  checkBodyDigest,
   encodeBatchPayload,
+  openHead,
   openMessage,
   requestHeaderPart,
   responseHeaderPart,
   sealRequest,
+  sealRequestHead,
   sealResponse,
+  sealResponseHead,
   sha512,
   type BatchPayload,
   type MessageSigner,
+  type OpenedHead,
   type OpenedMessage,
+  type SealedHead,
   type SignedDescriptor,
 } from './message.ts';
 export { createSingleMessageSigner, createBatchingMessageSigner } from './message-signer.ts';
 export { PeerError, createPeerTransport, originOf, type PeerTransportOptions } from './peer-transport.ts';
 export { probePeer, type PeerProbeResult } from './peer-probe.ts';
+export { outgoingFrame } from './outgoing.ts';

@@ -15,7 +15,7 @@ import {
   type RequestDescriptor,
   type ResponseDescriptor,
 } from './descriptor.ts';
-import { decodeFrame, encodeFrame, type BatchProof, type Envelope, type RecordedBatchProof } from './envelope.ts';
+import { decodeFrame, encodeFrameHead, type BatchProof, type Envelope, type RecordedBatchProof } from './envelope.ts';
 import { JwsError, verifyCompact, type TransportAlgorithm } from './jws.ts';
 
 /** SHA-512, the transport's digest (xroad-digest 3.5: SHA-512 everywhere by default). */
@@ -86,14 +86,18 @@ export interface SealInput {
   /** Stapled OCSP responses (DER) for the signing chain, leaf first. */
   readonly ocsp: readonly Uint8Array[];
   readonly headers: readonly HeaderPair[];
-  readonly body: Uint8Array;
 }
 
-async function seal(
-  input: SealInput,
-  descriptor: Descriptor,
-  extra: { reason?: string },
-): Promise<{ frame: Buffer; jws: string; proof?: RecordedBatchProof }> {
+/** A sealed message up to its body: the frame head to send before the body, and what the log records. */
+export interface SealedHead {
+  /** Length prefix + envelope; the body follows it raw on the wire. */
+  readonly head: Buffer;
+  readonly jws: string;
+  readonly headerPart: Uint8Array;
+  readonly proof?: RecordedBatchProof;
+}
+
+async function seal(input: SealInput, descriptor: Descriptor, extra: { reason?: string }): Promise<{ head: Buffer; jws: string; proof?: RecordedBatchProof }> {
   const bytes = encodeDescriptor(descriptor);
   const signed = await input.signer.sign(bytes);
   const envelope: Envelope = {
@@ -105,43 +109,77 @@ async function seal(
     ...(signed.batch === undefined ? {} : { descriptor: Buffer.from(signed.batch.descriptor).toString('base64url'), proof: signed.batch.proof }),
   };
   return {
-    frame: encodeFrame(envelope, input.body),
+    head: encodeFrameHead(envelope),
     jws: signed.jws,
     ...(signed.batch === undefined ? {} : { proof: { ...signed.batch.proof, descriptor: Buffer.from(signed.batch.descriptor).toString('base64url') } }),
   };
 }
 
-/** Builds, signs and frames a request for the provider's security server. Returns the header part too (for the log). */
-export async function sealRequest(
-  input: SealInput & { messageId: string; requestId: string; client: string; service: string; method: string; target: string; signedAt: number },
-): Promise<{ frame: Buffer; jws: string; headerPart: Uint8Array; proof?: RecordedBatchProof }> {
+interface RequestFields {
+  readonly messageId: string;
+  readonly requestId: string;
+  readonly client: string;
+  readonly service: string;
+  readonly method: string;
+  readonly target: string;
+  readonly signedAt: number;
+}
+
+interface ResponseFields {
+  readonly messageId: string;
+  readonly requestId: string;
+  readonly client: string;
+  readonly service: string;
+  readonly status: number;
+  readonly reason: string;
+  readonly requestHash: string;
+  readonly signedAt: number;
+}
+
+/**
+ * Builds and signs a request whose body is known by its SHA-512 only (streamed or spooled bodies): the
+ * body is sent after `head`.
+ */
+export async function sealRequestHead(input: SealInput & RequestFields & { bodySha512: Uint8Array }): Promise<SealedHead> {
   const headerPart = requestHeaderPart(input.method, input.target, input.headers);
   const d: RequestDescriptor = {
     v: TRANSPORT_VERSION, kind: 'request', messageId: input.messageId, requestId: input.requestId, client: input.client,
     service: input.service, method: input.method, path: input.target, headerDigest: digestB64url(headerPart),
-    bodyDigest: digestB64url(input.body), digestAlgorithm: DIGEST_ALGORITHM, signedAt: input.signedAt,
+    bodyDigest: Buffer.from(input.bodySha512).toString('base64url'), digestAlgorithm: DIGEST_ALGORITHM, signedAt: input.signedAt,
   };
   return { ...(await seal(input, d, {})), headerPart };
 }
 
-/** Builds, signs and frames a response for the consumer's security server. */
-export async function sealResponse(
-  input: SealInput & { messageId: string; requestId: string; client: string; service: string; status: number; reason: string; requestHash: string; signedAt: number },
-): Promise<{ frame: Buffer; jws: string; headerPart: Uint8Array; proof?: RecordedBatchProof }> {
+/** Builds and signs a response whose body is known by its SHA-512 only; the body is sent after `head`. */
+export async function sealResponseHead(input: SealInput & ResponseFields & { bodySha512: Uint8Array }): Promise<SealedHead> {
   const headerPart = responseHeaderPart(input.status, input.reason, input.headers);
   const d: ResponseDescriptor = {
     v: TRANSPORT_VERSION, kind: 'response', messageId: input.messageId, requestId: input.requestId, client: input.client,
     service: input.service, status: input.status, requestHash: input.requestHash, headerDigest: digestB64url(headerPart),
-    bodyDigest: digestB64url(input.body), digestAlgorithm: DIGEST_ALGORITHM, signedAt: input.signedAt,
+    bodyDigest: Buffer.from(input.bodySha512).toString('base64url'), digestAlgorithm: DIGEST_ALGORITHM, signedAt: input.signedAt,
   };
   return { ...(await seal(input, d, { reason: input.reason })), headerPart };
 }
 
-/** A message whose signature, batch proof, header digest and body digest all verified. */
-export interface OpenedMessage<D extends Descriptor> {
+/** Builds, signs and frames a request with its body in memory. */
+export async function sealRequest(input: SealInput & RequestFields & { body: Uint8Array }): Promise<SealedHead & { frame: Buffer }> {
+  const sealed = await sealRequestHead({ ...input, bodySha512: sha512(input.body) });
+  return { ...sealed, frame: Buffer.concat([sealed.head, input.body]) };
+}
+
+/** Builds, signs and frames a response with its body in memory. */
+export async function sealResponse(input: SealInput & ResponseFields & { body: Uint8Array }): Promise<SealedHead & { frame: Buffer }> {
+  const sealed = await sealResponseHead({ ...input, bodySha512: sha512(input.body) });
+  return { ...sealed, frame: Buffer.concat([sealed.head, input.body]) };
+}
+
+/**
+ * A message whose signature, batch proof and header digest verified. The body is checked separately
+ * against `descriptor.bodyDigest` (it may still be arriving): see {@link checkBodyDigest}.
+ */
+export interface OpenedHead<D extends Descriptor> {
   readonly descriptor: D;
   readonly headers: readonly HeaderPair[];
-  readonly body: Uint8Array;
   readonly headerPart: Uint8Array;
   readonly reason: string;
   readonly jws: string;
@@ -153,14 +191,25 @@ export interface OpenedMessage<D extends Descriptor> {
   readonly signedAt: number;
 }
 
+/** A message whose signature, batch proof, header digest and body digest all verified. */
+export interface OpenedMessage<D extends Descriptor> extends OpenedHead<D> {
+  readonly body: Uint8Array;
+}
+
 function b64urlBytes(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'base64url'));
 }
 
+/** Throws a `mismatch` {@link TransportCheckError} unless the body's SHA-512 is the signed one. */
+export function checkBodyDigest(descriptor: Descriptor, bodySha512: Uint8Array): void {
+  if (Buffer.from(bodySha512.buffer, bodySha512.byteOffset, bodySha512.byteLength).toString('base64url') !== descriptor.bodyDigest) {
+    throw new TransportCheckError('mismatch', 'The body does not match the signed digest');
+  }
+}
+
 /**
- * Opens a received frame: verifies the JWS signature with the `x5c` leaf, the batch inclusion proof if
- * any, and that the header part and body hash to the signed digests. Certificate trust (chain, OCSP,
- * signer identity) is the caller's next step; nothing here may be forwarded before both pass.
+ * Opens a received frame in memory: {@link openHead} and then the body digest. Certificate trust (chain,
+ * OCSP, signer identity) is the caller's next step; nothing here may be forwarded before both pass.
  */
 export function openMessage<K extends Descriptor['kind']>(
   frame: Uint8Array,
@@ -174,6 +223,21 @@ export function openMessage<K extends Descriptor['kind']>(
   } catch (error) {
     throw new TransportCheckError('malformed', 'The transported message is malformed', { cause: error });
   }
+  const head = openHead(envelope, kind, allowed);
+  checkBodyDigest(head.descriptor, sha512(body));
+  return { ...head, body };
+}
+
+/**
+ * Opens a received envelope: verifies the JWS signature with the `x5c` leaf, the batch inclusion proof if
+ * any, and that the header part hashes to the signed digest. The body digest is the caller's to check
+ * once the body has arrived ({@link checkBodyDigest}).
+ */
+export function openHead<K extends Descriptor['kind']>(
+  envelope: Envelope,
+  kind: K,
+  allowed?: readonly TransportAlgorithm[],
+): OpenedHead<Extract<Descriptor, { kind: K }>> {
   let verified;
   try {
     verified = verifyCompact(envelope.jws, allowed);
@@ -227,13 +291,11 @@ export function openMessage<K extends Descriptor['kind']>(
   } catch (error) {
     throw new TransportCheckError('malformed', 'The transported headers cannot form a header part', { cause: error });
   }
-  // Tampering with any header, the status, the path or the body in transit ends here.
+  // Tampering with any header, the status or the path in transit ends here (the body: checkBodyDigest).
   if (digestB64url(headerPart) !== descriptor.headerDigest) throw new TransportCheckError('mismatch', 'The headers do not match the signed digest');
-  if (digestB64url(body) !== descriptor.bodyDigest) throw new TransportCheckError('mismatch', 'The body does not match the signed digest');
   return {
     descriptor: descriptor as Extract<Descriptor, { kind: K }>,
     headers: envelope.headers,
-    body,
     headerPart,
     reason,
     jws: envelope.jws,

@@ -2,14 +2,18 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Agent, Pool, buildConnector, errors as undiciErrors, type Dispatcher } from 'undici';
-import type { PeerResponse, PeerServer, PeerTransport } from '../proxy-services/index.ts';
+import type { OutgoingBody, PeerResponse, PeerServer, PeerTransport } from '../proxy-services/index.ts';
 import { TRANSPORT_CONTENT_TYPE, TRANSPORT_PATH } from './envelope.ts';
 
-/** A peer could not be reached (`connect`), did not answer in time (`timeout`) or is not who the configuration says (`tls`). */
+/**
+ * A peer could not be reached (`connect`: nothing was sent), did not answer in time (`timeout`), is not
+ * who the configuration says (`tls`), or the connection broke after the request started (`broken`: the
+ * peer may have acted on it, so it is never sent again elsewhere).
+ */
 export class PeerError extends Error {
   readonly code = 'TONLE_ERR_TRANSPORT_PEER';
-  readonly kind: 'connect' | 'timeout' | 'tls';
-  constructor(kind: 'connect' | 'timeout' | 'tls', message: string, options?: { cause?: unknown }) {
+  readonly kind: 'connect' | 'timeout' | 'tls' | 'broken';
+  constructor(kind: 'connect' | 'timeout' | 'tls' | 'broken', message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'PeerError';
     this.kind = kind;
@@ -24,7 +28,6 @@ export interface PeerTransportOptions {
   readonly connectTimeoutMs: number;
   readonly responseTimeoutMs: number;
   readonly connectionsPerPeer: number;
-  readonly maxResponseBytes: number;
 }
 
 /**
@@ -45,6 +48,14 @@ export function originOf(address: string, defaultPort: number): string {
 export function certHash(socket: TLSSocket): string | undefined {
   const raw = socket.getPeerCertificate()?.raw;
   return raw === undefined ? undefined : createHash('sha256').update(raw).digest('hex');
+}
+
+/** Errors that mean no byte of the request reached the peer: sending it to another server is safe. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function neverConnected(error: unknown): boolean {
+  const e = error as { code?: unknown; cause?: { code?: unknown } };
+  return NOT_CONNECTED.has(String(e.code)) || NOT_CONNECTED.has(String(e.cause?.code));
 }
 
 /**
@@ -83,10 +94,10 @@ export function createPeerTransport(options: PeerTransportOptions): PeerTranspor
   };
   const agent = new Agent({
     factory: (origin, opts) =>
-      new Pool(origin, { ...opts, connect, connections: options.connectionsPerPeer, keepAliveTimeout: 30_000, maxResponseSize: options.maxResponseBytes }),
+      new Pool(origin, { ...opts, connect, connections: options.connectionsPerPeer, keepAliveTimeout: 30_000 }),
   });
 
-  async function sendOne(peer: PeerServer, frame: Buffer, headers: Readonly<Record<string, string>>): Promise<PeerResponse> {
+  async function sendOne(peer: PeerServer, frame: OutgoingBody, headers: Readonly<Record<string, string>>): Promise<PeerResponse> {
     const origin = originOf(peer.address, options.peerPort);
     expected.set(origin, peer.authCertHashes);
     let res: Dispatcher.ResponseData;
@@ -95,9 +106,10 @@ export function createPeerTransport(options: PeerTransportOptions): PeerTranspor
         origin,
         path: TRANSPORT_PATH,
         method: 'POST',
-        headers: { ...headers, 'content-type': TRANSPORT_CONTENT_TYPE },
-        body: frame,
+        headers: { ...headers, 'content-type': TRANSPORT_CONTENT_TYPE, 'content-length': String(frame.length) },
+        body: frame.open(),
         headersTimeout: options.responseTimeoutMs,
+        // Between two chunks of the answer; a large answer may take longer than this as a whole.
         bodyTimeout: options.responseTimeoutMs,
       });
     } catch (error) {
@@ -107,16 +119,10 @@ export function createPeerTransport(options: PeerTransportOptions): PeerTranspor
       }
       const cause = (error as { cause?: unknown }).cause;
       if (cause instanceof PeerError) throw cause;
-      throw new PeerError('connect', `Cannot reach ${origin}`, { cause: error });
+      if (neverConnected(error)) throw new PeerError('connect', `Cannot reach ${origin}`, { cause: error });
+      throw new PeerError('broken', `The connection to ${origin} broke off`, { cause: error });
     }
-    let body: Buffer;
-    try {
-      body = Buffer.from(await res.body.arrayBuffer());
-    } catch (error) {
-      if (error instanceof undiciErrors.BodyTimeoutError) throw new PeerError('timeout', `${origin} stopped sending`, { cause: error });
-      throw new PeerError('connect', `The answer of ${origin} broke off`, { cause: error });
-    }
-    return { status: res.statusCode, headers: res.headers, body, peer };
+    return { status: res.statusCode, headers: res.headers, body: res.body, peer };
   }
 
   return {
@@ -135,7 +141,7 @@ export function createPeerTransport(options: PeerTransportOptions): PeerTranspor
         } catch (error) {
           lastError = error;
           // Only a failed connection is retried elsewhere: a request that reached a peer is never sent twice.
-          if (!(error instanceof PeerError) || error.kind === 'timeout') throw error;
+          if (!(error instanceof PeerError) || error.kind === 'timeout' || error.kind === 'broken') throw error;
         }
       }
       throw lastError;

@@ -2,8 +2,9 @@ import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { GatewayFault, isFaultCode } from '@tonle/protocol';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExchangeServices } from '../../src/app/index.ts';
+import { createBodySpool, type BodySpool } from '../../src/body/index.ts';
 import { buildClientProxy } from '../../src/client-proxy/index.ts';
 import { createLogger } from '../../src/logging/index.ts';
 
@@ -11,14 +12,39 @@ function untouchable(name: string): never {
   throw new Error(`${name} must not be reached before the configuration check`);
 }
 
-/** Services whose configuration is expired: every well-formed request ends in OutdatedGlobalConf. */
-function services(lines: string[], clientRequestTimeoutMs?: number): ExchangeServices {
+let spool: BodySpool;
+beforeAll(async () => {
+  spool = await createBodySpool({ memoryBytes: 512 });
+});
+afterAll(async () => {
+  await spool.close();
+});
+
+const PEER = { id: { type: 'SERVER', instance: 'EE', memberClass: 'GOV', memberCode: '2', serverCode: 'ss2' }, address: '127.0.0.1:1', authCertHashes: [], maintenance: false } as const;
+
+/**
+ * Services whose configuration is expired: every well-formed request ends in OutdatedGlobalConf. With
+ * `upToBody`, the configuration and the hosted client pass, so the request gets as far as its body (and
+ * nothing after it may be reached).
+ */
+function services(lines: string[], options: { clientRequestTimeoutMs?: number; upToBody?: boolean } = {}): ExchangeServices {
+  const { clientRequestTimeoutMs, upToBody = false } = options;
   return {
     clock: { now: () => 0 },
     log: createLogger({ level: 'info', destination: new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } }) }),
     serverId: { type: 'SERVER', instance: 'EE', memberClass: 'GOV', memberCode: '1', serverCode: 'ss' },
-    globalConf: { current: () => { throw new GatewayFault('Server.ClientProxy.OutdatedGlobalConf'); } },
-    serverConf: { current: () => untouchable('serverConf') },
+    globalConf: {
+      current: () => {
+        if (!upToBody) throw new GatewayFault('Server.ClientProxy.OutdatedGlobalConf');
+        return { serversHosting: () => [PEER] } as unknown as ReturnType<ExchangeServices['globalConf']['current']>;
+      },
+    },
+    serverConf: {
+      current: () =>
+        upToBody
+          ? ({ client: () => ({ status: 'REGISTERED', isAuthentication: 'NOSSL', isCertHashes: [] }) } as unknown as ReturnType<ExchangeServices['serverConf']['current']>)
+          : untouchable('serverConf'),
+    },
     accessControl: { isQueryAllowed: () => untouchable('accessControl') },
     signer: { certificateChain: [], sign: () => untouchable('signer') },
     stapledOcsp: () => untouchable('ocsp'),
@@ -26,6 +52,7 @@ function services(lines: string[], clientRequestTimeoutMs?: number): ExchangeSer
     messageLog: { append: () => untouchable('messageLog') },
     peers: { send: () => untouchable('peers'), close: () => Promise.resolve() },
     provider: { call: () => untouchable('provider'), close: () => Promise.resolve() },
+    spool,
     limits: { clientBodyBytes: 1024, serverBodyBytes: 1024, ...(clientRequestTimeoutMs === undefined ? {} : { clientRequestTimeoutMs }) },
   };
 }
@@ -33,7 +60,7 @@ function services(lines: string[], clientRequestTimeoutMs?: number): ExchangeSer
 describe('client proxy input handling', () => {
   it('answers a slow client that stalls mid-body with 408 Client.RequestTimeout and closes the connection', async () => {
     const lines: string[] = [];
-    const app = buildClientProxy(services(lines, 1_000));
+    const app = buildClientProxy(services(lines, { clientRequestTimeoutMs: 1_000, upToBody: true }));
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     try {
       const { port } = new URL(address);
@@ -83,7 +110,7 @@ describe('client proxy input handling', () => {
 
   it('a body over the limit is 413 Client.RequestTooLarge, and the log line holds the fault id but not the body', async () => {
     const lines: string[] = [];
-    const app = buildClientProxy(services(lines));
+    const app = buildClientProxy(services(lines, { upToBody: true }));
     const res = await app.inject({ method: 'POST', url: '/r1/EE/GOV/2/sub/svc', headers: { 'x-road-client': 'EE/GOV/1/sub', 'content-type': 'text/plain' }, payload: 'SECRET-BODY'.repeat(200) });
     expect(res.statusCode).toBe(413);
     expect(res.headers['x-road-error']).toBe('Client.RequestTooLarge');
@@ -92,4 +119,30 @@ describe('client proxy input handling', () => {
     expect(lines.join('')).not.toContain('SECRET-BODY');
     await app.close();
   });
+
+  it('a chunked body that grows over the limit is 413 Client.RequestTooLarge, and no spool file stays behind', async () => {
+    const lines: string[] = [];
+    const app = buildClientProxy(services(lines, { upToBody: true }));
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const { port } = new URL(address);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          socket.write('POST /r1/EE/GOV/2/sub/svc HTTP/1.1\r\nHost: x\r\nX-Road-Client: EE/GOV/1/sub\r\nTransfer-Encoding: chunked\r\n\r\n');
+          // 600 bytes go to the spool (memory threshold 512), then more than the 1024-byte limit.
+          for (let i = 0; i < 4; i++) socket.write(`12c\r\n${'x'.repeat(300)}\r\n`);
+        });
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        socket.on('close', () => resolve(text));
+        socket.on('error', () => resolve(text));
+        setTimeout(() => reject(new Error(`no answer; got: ${text}`)), 15_000).unref();
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer.toLowerCase()).toContain('x-road-error: client.requesttoolarge');
+      expect(spool.held()).toBe(0);
+    } finally {
+      await app.close();
+    }
+  }, 30_000);
 });
