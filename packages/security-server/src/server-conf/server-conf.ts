@@ -343,22 +343,27 @@ export function createServerConf({ store }: { store: ServerConfStore }): ServerC
         if (svc.type !== 'OPENAPI3') {
           throw new ServerConfError('TONLE_ERR_SERVERCONF_INVALID_VALUE', `Service ${describeId(id)} is ${svc.type}, not OPENAPI3; it has no description.`);
         }
-        const before = refresh.generatedBefore(svc);
-        const generated = (e: Endpoint): boolean => before.some((b) => sameEndpoint(b, e));
-        const kept = svc.endpoints.filter((e) => !generated(e));
-        const fresh = refresh.endpoints.filter((e) => !kept.some((k) => sameEndpoint(k, e)));
+        // Keyed sets: a service may have up to 10 000 endpoints.
+        const key = (e: Endpoint): string => `${e.method} ${e.path}`;
+        const before = new Set(refresh.generatedBefore(svc).map(key));
+        const kept = svc.endpoints.filter((e) => !before.has(key(e)));
+        const keptKeys = new Set(kept.map(key));
+        const fresh = refresh.endpoints.filter((e) => !keptKeys.has(key(e)));
         const endpoints = [...kept, ...fresh];
-        const gone = (e: Endpoint): boolean => !endpoints.some((x) => sameEndpoint(x, e));
+        const now = new Set(endpoints.map(key));
+        const had = new Set(svc.endpoints.map(key));
+        const gone = (e: Endpoint): boolean => !now.has(key(e));
         const removedRights = s.accessRights.filter((r) => same(r.service, id) && r.endpoint !== undefined && gone(r.endpoint));
+        const revoked = new Set(removedRights);
         result = {
-          added: fresh.filter((e) => !svc.endpoints.some((x) => sameEndpoint(x, e))),
+          added: fresh.filter((e) => !had.has(key(e))),
           removed: svc.endpoints.filter(gone),
           removedRights,
         };
         return {
           ...s,
           services: s.services.map((x) => (same(x.id, id) ? { ...x, endpoints, openapi: refresh.openapi } : x)),
-          accessRights: s.accessRights.filter((r) => !removedRights.includes(r)),
+          accessRights: s.accessRights.filter((r) => !revoked.has(r)),
         };
       });
       return { snapshot, ...result };
