@@ -47,6 +47,8 @@ export interface RouteDef {
   readonly upload?: boolean;
   /** A JSON body that may be as large as an upload (an OpenAPI description inline). */
   readonly largeBody?: boolean;
+  /** The body may be left out entirely (taken as `{}`); it is still validated when sent. */
+  readonly optionalBody?: boolean;
   /** Non-secret body fields copied to the audit record. */
   readonly auditFields?: readonly string[];
   handler(ctx: RouteContext): Promise<RouteResult>;
@@ -506,6 +508,7 @@ export const ROUTES: readonly RouteDef[] = [
     roles: SERVICES,
     summary: 'Re-read an OPENAPI3 service description (stored URL, or new openapi text / openapiUrl) and replace its generated endpoints; rights on endpoints that disappear are revoked',
     largeBody: true,
+    optionalBody: true,
     body: obj({
       openapi: { type: 'string', minLength: 1, maxLength: 4 * 1024 * 1024 },
       openapiUrl: str(2048),

@@ -87,7 +87,7 @@ describe('admin API: services from OpenAPI descriptions (real sockets)', () => {
 
     // The provider changes its API: DELETE /pets/{petId} is gone, PUT is new.
     served.set('/v1/openapi.yaml', { body: fixture('petstore.yaml').replace('      delete:\n        operationId: deletePet\n', '      put:\n        operationId: replacePet\n') });
-    const refreshed = await api('PUT', `/services/${svc}/openapi/refresh`, {});
+    const refreshed = await api('PUT', `/services/${svc}/openapi/refresh`); // no body at all: re-fetch
     expect(refreshed.status).toBe(200);
     expect(refreshed.json).toMatchObject({
       added: [{ method: 'PUT', path: '/pets/*' }],
