@@ -20,6 +20,11 @@ PINs are read from --pin-file or TONLE_TOKEN_PIN, never from the command line.
         | register <hash> --address <host> | unregister <hash>
   clients list | add <EE:GOV:1234:sub> | register <id> | unregister <id> | delete <id>
   services list <subsystem id> | add <service id> --url <url> [--timeout <s>] | delete <service id>
+        | add <service id> --openapi <file|http(s) url> [--url <service url>] [--timeout <s>]
+        | refresh <service id> [--openapi <file|http(s) url>]
+                                              OPENAPI3 services: endpoints generated from the description
+                                              (a URL is fetched by the security server; refresh without
+                                              --openapi re-fetches the URL it was published from)
   access list <service id> | grant <service id> <subject> | revoke <service id> <subject>
   tsa list | add <name> <url> | delete <name>
   maintenance on [--message text] | off
@@ -65,6 +70,12 @@ async function pin(named: Map<string, string>, io: CommandIo): Promise<string> {
   const env = io.env['TONLE_TOKEN_PIN'];
   if (env === undefined || env.length === 0) throw new UsageError('give the token PIN with --pin-file <file> or TONLE_TOKEN_PIN');
   return env;
+}
+
+/** An OpenAPI description argument: an http(s) URL the server fetches, or a local file sent as text. */
+async function description(value: string, io: CommandIo): Promise<{ openapiUrl: string } | { openapi: string }> {
+  if (/^https?:\/\//i.test(value)) return { openapiUrl: value };
+  return { openapi: await readFile(resolve(io.cwd, value), 'utf8') };
 }
 
 /** Turns `group action args` into one admin API call. */
@@ -125,11 +136,19 @@ export async function toCall(args: readonly string[], io: CommandIo): Promise<Ca
       return { method: 'DELETE', path: `/clients/${need(a1, 'client id')}` };
     case 'services list':
       return { method: 'GET', path: `/clients/${need(a1, 'subsystem id')}/services` };
-    case 'services add':
+    case 'services add': {
+      const timeout = named.has('timeout') ? { timeoutSeconds: Number(named.get('timeout')) } : {};
+      if (named.has('openapi')) {
+        const url = named.has('url') ? { url: named.get('url') } : {};
+        return { method: 'POST', path: '/services', body: { id: need(a1, 'service id'), type: 'OPENAPI3', ...(await description(need(named.get('openapi'), '--openapi'), io)), ...url, ...timeout } };
+      }
+      return { method: 'POST', path: '/services', body: { id: need(a1, 'service id'), url: need(named.get('url'), '--url'), ...timeout } };
+    }
+    case 'services refresh':
       return {
-        method: 'POST',
-        path: '/services',
-        body: { id: need(a1, 'service id'), url: need(named.get('url'), '--url'), ...(named.has('timeout') ? { timeoutSeconds: Number(named.get('timeout')) } : {}) },
+        method: 'PUT',
+        path: `/services/${need(a1, 'service id')}/openapi/refresh`,
+        body: named.has('openapi') ? await description(need(named.get('openapi'), '--openapi'), io) : {},
       };
     case 'services delete':
       return { method: 'DELETE', path: `/services/${need(a1, 'service id')}` };
@@ -222,8 +241,9 @@ export async function runSecurityServerAdmin(args: readonly string[], io: Comman
     parsed = text;
   }
   if (res.status >= 400) {
-    const p = parsed as { code?: string; message?: string; details?: string[]; registryCode?: string } | undefined;
-    io.err(`${p?.code ?? `HTTP ${res.status}`}: ${p?.message ?? text}${p?.registryCode ? ` (${p.registryCode})` : ''}${p?.details?.length ? `\n  ${p.details.join('\n  ')}` : ''}\n`);
+    const p = parsed as { code?: string; message?: string; details?: string[]; registryCode?: string; pointer?: string; line?: number; column?: number } | undefined;
+    const where = p?.pointer !== undefined ? `\n  at ${p.pointer}` : p?.line !== undefined ? `\n  at line ${p.line}, column ${p.column ?? '?'}` : '';
+    io.err(`${p?.code ?? `HTTP ${res.status}`}: ${p?.message ?? text}${p?.registryCode ? ` (${p.registryCode})` : ''}${p?.details?.length ? `\n  ${p.details.join('\n  ')}` : ''}${where}\n`);
     return 1;
   }
   if (call.print !== undefined && typeof parsed === 'object' && parsed !== null && typeof (parsed as Record<string, unknown>)[call.print] === 'string') {

@@ -22,6 +22,7 @@ beforeAll(async () => {
       ...(request.headers['content-type'] === undefined ? {} : { type: request.headers['content-type'] }),
       body: Buffer.isBuffer(request.body) ? request.body.toString('latin1') : request.body,
     });
+    if (request.url.includes('refuse-openapi')) return reply.status(400).send({ code: 'TONLE_ERR_OPENAPI_INVALID', message: 'bad path', pointer: '/paths/~1pets~1{id}' });
     if (request.url.includes('/refuse')) return reply.status(409).send({ code: 'TONLE_ERR_KEYS_LAST_ACTIVE_KEY', message: 'activate another one first' });
     if (request.url.endsWith('/csrs')) return reply.status(201).send({ id: 'c1', pem: '-----BEGIN CERTIFICATE REQUEST-----\nAA==\n-----END CERTIFICATE REQUEST-----\n' });
     return reply.send({ ok: true });
@@ -90,5 +91,23 @@ describe('tonle security-server (admin API client)', () => {
     expect(usage.stderr.join('')).toContain('Usage: tonle security-server');
     const noUrl = io();
     expect(await runSecurityServerAdmin(['status'], { ...noUrl, env: {} })).toBe(2);
+  });
+
+  it('publishes OPENAPI3 services from a file (sent as text) or a URL (fetched by the server), refreshes them, shows where a description is wrong', async () => {
+    seen.length = 0;
+    await writeFile(join(dir, 'pets.yaml'), 'openapi: 3.1.0\n');
+    expect(await runSecurityServerAdmin(['services', 'add', 'EE:GOV:1234:app:pets', '--openapi', 'pets.yaml'], io())).toBe(0);
+    expect(seen[0]).toMatchObject({ method: 'POST', url: '/api/v1/services', body: { id: 'EE:GOV:1234:app:pets', type: 'OPENAPI3', openapi: 'openapi: 3.1.0\n' } });
+    expect(await runSecurityServerAdmin(['services', 'add', 'EE:GOV:1234:app:zoo', '--openapi', 'https://zoo.example.org/openapi.json', '--url', 'http://10.0.0.1/zoo'], io())).toBe(0);
+    expect(seen[1]!.body).toEqual({ id: 'EE:GOV:1234:app:zoo', type: 'OPENAPI3', openapiUrl: 'https://zoo.example.org/openapi.json', url: 'http://10.0.0.1/zoo' });
+    expect(await runSecurityServerAdmin(['services', 'refresh', 'EE:GOV:1234:app:zoo'], io())).toBe(0);
+    expect(seen[2]).toMatchObject({ method: 'PUT', url: '/api/v1/services/EE:GOV:1234:app:zoo/openapi/refresh', body: {} });
+    expect(await runSecurityServerAdmin(['services', 'refresh', 'EE:GOV:1234:app:pets', '--openapi', 'pets.yaml'], io())).toBe(0);
+    expect(seen[3]!.body).toEqual({ openapi: 'openapi: 3.1.0\n' });
+    const refused = io();
+    expect(await runSecurityServerAdmin(['services', 'refresh', 'EE:GOV:1234:app:refuse-openapi'], refused)).toBe(1);
+    expect(refused.stderr.join('')).toContain('/paths/~1pets~1{id}');
+    const missing = io();
+    expect(await runSecurityServerAdmin(['services', 'add', 'EE:GOV:1234:app:x', '--openapi', 'nope.yaml'], missing)).toBe(2);
   });
 });

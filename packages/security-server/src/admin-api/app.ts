@@ -148,7 +148,14 @@ export function createAdminApp(options: AdminAppOptions): FastifyInstance {
       method: def.method,
       url: `${ADMIN_API_PREFIX}${def.url}`,
       config: { def } satisfies RouteConfig,
-      ...(def.upload ? { bodyLimit: uploadLimit } : {}),
+      ...(def.upload || def.largeBody === true ? { bodyLimit: uploadLimit } : {}),
+      ...(def.optionalBody === true
+        ? {
+            preValidation: async (request: FastifyRequest) => {
+              if (request.body === undefined || request.body === null) request.body = {};
+            },
+          }
+        : {}),
       schema: {
         ...(def.body === undefined ? {} : { body: def.body }),
         ...(def.querystring === undefined ? {} : { querystring: def.querystring }),

@@ -33,6 +33,19 @@ const STATUS: Readonly<Record<string, number>> = {
   TONLE_ERR_SERVERCONF_INVALID_ENDPOINT: 400,
   TONLE_ERR_SERVERCONF_INVALID_VALUE: 400,
   TONLE_ERR_SERVERCONF_DUPLICATE: 409,
+  TONLE_ERR_SERVERCONF_RESERVED_SERVICE_CODE: 400,
+  // A refused OpenAPI description is a validation error of the request (the pointer says where); only a
+  // description URL that cannot be fetched is the fault of another server.
+  TONLE_ERR_OPENAPI_TOO_LARGE: 400,
+  TONLE_ERR_OPENAPI_SYNTAX: 400,
+  TONLE_ERR_OPENAPI_TOO_COMPLEX: 400,
+  TONLE_ERR_OPENAPI_UNSUPPORTED_VERSION: 400,
+  TONLE_ERR_OPENAPI_INVALID: 400,
+  TONLE_ERR_OPENAPI_UNSUPPORTED_REF: 400,
+  TONLE_ERR_OPENAPI_NO_OPERATIONS: 400,
+  TONLE_ERR_OPENAPI_NO_SERVER_URL: 400,
+  TONLE_ERR_OPENAPI_INVALID_URL: 400,
+  TONLE_ERR_OPENAPI_FETCH_FAILED: 502,
   TONLE_ERR_SERVERCONF_NOT_FOUND: 404,
   TONLE_ERR_SERVERCONF_IN_USE: 409,
   TONLE_ERR_SERVERCONF_NOT_INITIALIZED: 409,
@@ -45,6 +58,10 @@ export interface ErrorBody {
   readonly message: string;
   readonly details?: readonly string[];
   readonly registryCode?: string;
+  /** OpenAPI description errors: where in the document (RFC 6901 JSON pointer), or the line and column. */
+  readonly pointer?: string;
+  readonly line?: number;
+  readonly column?: number;
 }
 
 /** Maps a thrown error to the admin API's `{ code, message, details? }` answer. */
@@ -52,7 +69,7 @@ export function errorAnswer(error: unknown, now: number): { status: number; body
   if (error instanceof AdminApiError) {
     return { status: error.status, body: { code: error.code, message: error.message, ...(error.details?.length ? { details: error.details } : {}) } };
   }
-  const e = error as { code?: unknown; message?: unknown; registryCode?: unknown; retryAt?: unknown; part?: unknown };
+  const e = error as { code?: unknown; message?: unknown; registryCode?: unknown; retryAt?: unknown; part?: unknown; pointer?: unknown; line?: unknown; column?: unknown };
   if (IdentifierError.is(error)) {
     return { status: 400, body: { code: error.code, message: error.message } };
   }
@@ -61,7 +78,13 @@ export function errorAnswer(error: unknown, now: number): { status: number; body
     if (e.code === 'TONLE_ERR_TOKEN_LOCKED' && typeof e.retryAt === 'number') headers['retry-after'] = String(Math.max(1, Math.ceil((e.retryAt - now) / 1000)));
     return {
       status: STATUS[e.code]!,
-      body: { code: e.code, message: String(e.message), ...(typeof e.registryCode === 'string' ? { registryCode: e.registryCode } : {}) },
+      body: {
+        code: e.code,
+        message: String(e.message),
+        ...(typeof e.registryCode === 'string' ? { registryCode: e.registryCode } : {}),
+        ...(typeof e.pointer === 'string' ? { pointer: e.pointer } : {}),
+        ...(typeof e.line === 'number' && typeof e.column === 'number' ? { line: e.line, column: e.column } : {}),
+      },
       headers,
     };
   }

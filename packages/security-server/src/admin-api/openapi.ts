@@ -33,7 +33,7 @@ export function openApiDocument(routes: readonly RouteDef[], version: string): R
     components: {
       securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'X-Road-ApiKey token=<key>' } },
       schemas: {
-        Error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'array', items: { type: 'string' } } } },
+        Error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'array', items: { type: 'string' } }, pointer: { type: 'string', description: 'JSON pointer into a refused OpenAPI description' }, line: { type: 'integer' }, column: { type: 'integer' } } },
       },
     },
     paths,

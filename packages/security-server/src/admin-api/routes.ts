@@ -2,10 +2,9 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { encodePem, toDer } from '@tonle/pki';
 import { formatSecurityServerId, memberId, sameId, securityServerId, type ClientId, type SecurityServerId } from '@tonle/protocol';
 import { csrPem, type CertificateRecord } from '../keys/index.ts';
-import type { AccessRight, HostedClient, LocalGroup, ServiceConf } from '../server-conf/index.ts';
+import { RESERVED_SERVICE_CODES, ServerConfError, type AccessRight, type HostedClient, type LocalGroup, type ServiceConf } from '../server-conf/index.ts';
 import { TOKEN_KEY_SPECS } from '../token/index.ts';
 import { AdminApiError } from './errors.ts';
-import { isMetaservice } from '../metaservices/index.ts';
 import {
   formatColonId,
   parseColonClientId,
@@ -17,6 +16,7 @@ import {
 } from './ids.ts';
 import { EVIDENCE, READERS, REGISTRATION, ROLES, SECURITY, SERVICES, SYSTEM, type Role } from './roles.ts';
 import type { AdminServices } from './services.ts';
+import { describedService, refreshDescription } from './service-descriptions.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Schema = Readonly<Record<string, unknown>>;
@@ -47,6 +47,10 @@ export interface RouteDef {
   readonly querystring?: Schema;
   /** Binary upload (application/octet-stream) with the upload body limit. */
   readonly upload?: boolean;
+  /** A JSON body that may be as large as an upload (an OpenAPI description inline). */
+  readonly largeBody?: boolean;
+  /** The body may be left out entirely (taken as `{}`); it is still validated when sent. */
+  readonly optionalBody?: boolean;
   /** Non-secret body fields copied to the audit record. */
   readonly auditFields?: readonly string[];
   handler(ctx: RouteContext): Promise<RouteResult>;
@@ -98,6 +102,9 @@ function serviceView(sv: ServiceConf) {
     enabled: sv.enabled,
     ...(sv.disabledNotice === undefined ? {} : { disabledNotice: sv.disabledNotice }),
     endpoints: sv.endpoints,
+    ...(sv.openapi === undefined
+      ? {}
+      : { openapi: { format: sv.openapi.format, source: sv.openapi.source, importedAt: new Date(sv.openapi.importedAt).toISOString() } }),
   };
 }
 function rightView(r: AccessRight) {
@@ -579,30 +586,58 @@ export const ROUTES: readonly RouteDef[] = [
     method: 'POST',
     url: '/services',
     roles: SERVICES,
-    summary: 'Add a REST service (base URL) or an OpenAPI 3 service',
+    summary: 'Add a REST service (base URL, endpoints by hand) or an OPENAPI3 service from a description (text in openapi, or openapiUrl fetched by the server)',
+    largeBody: true,
     body: obj(
       {
         id: str(1024),
         url: str(2048),
         type: { enum: ['REST', 'OPENAPI3'] },
+        openapi: { type: 'string', minLength: 1, maxLength: 4 * 1024 * 1024, description: 'The OpenAPI 3.0/3.1 description (JSON or YAML text); endpoints are generated from it' },
+        openapiUrl: str(2048, { description: 'http(s) URL the server fetches the description from (10 s, 4 MiB, no redirects); kept for refresh' }),
         timeoutSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
         tlsVerify: { type: 'boolean' },
         enabled: { type: 'boolean' },
         disabledNotice: { type: 'string', maxLength: 1024 },
         endpoints: { type: 'array', maxItems: 1000, items: endpointSchema },
       },
-      ['id', 'url'],
+      ['id'],
     ),
-    auditFields: ['id', 'url', 'type', 'enabled'],
+    auditFields: ['id', 'url', 'type', 'enabled', 'openapiUrl'],
     async handler({ services: s, body }) {
       const id = parseColonServiceId(body['id']);
-      // X-Road 7.7 (XRDDEV-599): metaservice codes are reserved; the server proxy answers them itself.
-      if (isMetaservice(id.serviceCode)) {
-        throw new AdminApiError('TONLE_ERR_ADMIN_VALIDATION', 400, `${id.serviceCode} is a reserved metaservice code (docs/metaservices.md); choose another service code`);
+      // Refused before anything else (the server configuration refuses them too, on every path).
+      if (RESERVED_SERVICE_CODES.includes(id.serviceCode)) {
+        throw new ServerConfError('TONLE_ERR_SERVERCONF_RESERVED_SERVICE_CODE', `${id.serviceCode} is a metaservice name (docs/metaservices.md); choose another service code`);
       }
-      const { id: _id, ...rest } = body;
-      const snap = await s.serverConf.addService({ id, ...(rest as { url: string }) });
+      const { id: _id, openapi: _text, openapiUrl: _from, ...rest } = body;
+      const described = await describedService(s, body);
+      const snap = await s.serverConf.addService({ id, ...(rest as { url: string }), ...(described ?? {}) });
       return ok(serviceView(snap.service(id)!), 201);
+    },
+  },
+  {
+    id: 'services.refresh-openapi',
+    method: 'PUT',
+    url: '/services/:id/openapi/refresh',
+    roles: SERVICES,
+    summary: 'Re-read an OPENAPI3 service description (stored URL, or new openapi text / openapiUrl) and replace its generated endpoints; rights on endpoints that disappear are revoked',
+    largeBody: true,
+    optionalBody: true,
+    body: obj({
+      openapi: { type: 'string', minLength: 1, maxLength: 4 * 1024 * 1024 },
+      openapiUrl: str(2048),
+    }),
+    auditFields: ['openapiUrl'],
+    async handler({ services: s, params, body }) {
+      const id = parseColonServiceId(params['id']);
+      const result = await refreshDescription(s, id, body);
+      return ok({
+        service: serviceView(result.snapshot.service(id)!),
+        added: result.added,
+        removed: result.removed,
+        removedAccessRights: result.removedRights.map(rightView),
+      });
     },
   },
   {

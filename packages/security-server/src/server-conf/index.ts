@@ -9,9 +9,10 @@ export type {
   LocalGroup,
   ServerConfState,
   ServiceConf,
+  ServiceOpenApi,
   ServiceType,
 } from './types.ts';
-export { CLIENT_STATUSES, IS_AUTHENTICATION_MODES, SERVICE_TYPES } from './types.ts';
+export { CLIENT_STATUSES, IS_AUTHENTICATION_MODES, RESERVED_SERVICE_CODES, SERVICE_TYPES } from './types.ts';
 export { ServerConfError, type ServerConfErrorCode } from './errors.ts';
 export type { ServerConfStore } from './store.ts';
 export { createFileServerConfStore, writeFileAtomic } from './file-store.ts';
@@ -23,6 +24,8 @@ export {
   type ClientPatch,
   type NewClient,
   type NewService,
+  type OpenApiRefresh,
+  type OpenApiRefreshResult,
   type ServerConf,
   type ServerConfContent,
   type ServerConfSnapshot,

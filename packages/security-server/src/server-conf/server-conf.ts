@@ -2,7 +2,7 @@ import { describeId, providerOf } from '@tonle/protocol';
 import type { ClientId, MemberId, ServiceId, SubsystemId } from '@tonle/protocol';
 import { ServerConfError } from './errors.ts';
 import type { ServerConfStore } from './store.ts';
-import type { AccessRight, Endpoint, HostedClient, LocalGroup, ServerConfState, ServiceConf } from './types.ts';
+import type { AccessRight, Endpoint, HostedClient, LocalGroup, ServerConfState, ServiceConf, ServiceOpenApi } from './types.ts';
 import { accessRightKey, validateServerConfState } from './validate.ts';
 
 /** An immutable view of one version of the local configuration, indexed for the proxies' hot path. */
@@ -36,6 +36,26 @@ export interface NewService {
   readonly enabled?: boolean;
   readonly disabledNotice?: string;
   readonly endpoints?: readonly Endpoint[];
+  readonly openapi?: ServiceOpenApi;
+}
+
+/** A new description for an OPENAPI3 service and the endpoints generated from it. */
+export interface OpenApiRefresh {
+  readonly openapi: ServiceOpenApi;
+  readonly endpoints: readonly Endpoint[];
+  /**
+   * The endpoints the service's current description generated (the caller parses it): these are replaced,
+   * every other endpoint of the service was added by hand and stays.
+   */
+  readonly generatedBefore: (service: ServiceConf) => readonly Endpoint[];
+}
+
+export interface OpenApiRefreshResult {
+  readonly snapshot: ServerConfSnapshot;
+  readonly added: readonly Endpoint[];
+  readonly removed: readonly Endpoint[];
+  /** Endpoint-level rights on removed endpoints, revoked with them (as X-Road does on refresh). */
+  readonly removedRights: readonly AccessRight[];
 }
 
 /** Injected timers (tests); defaults to unref'd global timers. */
@@ -80,6 +100,12 @@ export interface ServerConf {
   /** Removes the service and every access right on it. */
   removeService(id: ServiceId): Promise<ServerConfSnapshot>;
   addEndpoint(service: ServiceId, endpoint: Endpoint): Promise<ServerConfSnapshot>;
+  /**
+   * Replaces an OPENAPI3 service's description and its generated endpoints in one update. Endpoints the old
+   * description generated but the new one does not are removed with the endpoint-level rights on them;
+   * hand-added endpoints, service-level rights and rights on surviving endpoints stay.
+   */
+  refreshOpenApi(id: ServiceId, refresh: OpenApiRefresh): Promise<OpenApiRefreshResult>;
   /** Removes the endpoint and the endpoint-level rights on it. */
   removeEndpoint(service: ServiceId, endpoint: Endpoint): Promise<ServerConfSnapshot>;
   addLocalGroup(group: { owner: ClientId; code: string; description?: string; members?: readonly ClientId[] }): Promise<ServerConfSnapshot>;
@@ -281,6 +307,7 @@ export function createServerConf({ store }: { store: ServerConfStore }): ServerC
           enabled: service.enabled ?? true,
           ...(service.disabledNotice === undefined ? {} : { disabledNotice: service.disabledNotice }),
           endpoints: service.endpoints ?? [],
+          ...(service.openapi === undefined ? {} : { openapi: service.openapi }),
         };
         return { ...s, services: [...s.services, added] };
       });
@@ -307,6 +334,39 @@ export function createServerConf({ store }: { store: ServerConfStore }): ServerC
           return { ...svc, endpoints: [...svc.endpoints, endpoint] };
         }),
       );
+    },
+    async refreshOpenApi(id, refresh) {
+      let result: Omit<OpenApiRefreshResult, 'snapshot'> = { added: [], removed: [], removedRights: [] };
+      const snapshot = await update((s) => {
+        const svc = s.services.find((x) => same(x.id, id));
+        if (svc === undefined) notFound(`Service ${describeId(id)} does not exist.`);
+        if (svc.type !== 'OPENAPI3') {
+          throw new ServerConfError('TONLE_ERR_SERVERCONF_INVALID_VALUE', `Service ${describeId(id)} is ${svc.type}, not OPENAPI3; it has no description.`);
+        }
+        // Keyed sets: a service may have up to 10 000 endpoints.
+        const key = (e: Endpoint): string => `${e.method} ${e.path}`;
+        const before = new Set(refresh.generatedBefore(svc).map(key));
+        const kept = svc.endpoints.filter((e) => !before.has(key(e)));
+        const keptKeys = new Set(kept.map(key));
+        const fresh = refresh.endpoints.filter((e) => !keptKeys.has(key(e)));
+        const endpoints = [...kept, ...fresh];
+        const now = new Set(endpoints.map(key));
+        const had = new Set(svc.endpoints.map(key));
+        const gone = (e: Endpoint): boolean => !now.has(key(e));
+        const removedRights = s.accessRights.filter((r) => same(r.service, id) && r.endpoint !== undefined && gone(r.endpoint));
+        const revoked = new Set(removedRights);
+        result = {
+          added: fresh.filter((e) => !had.has(key(e))),
+          removed: svc.endpoints.filter(gone),
+          removedRights,
+        };
+        return {
+          ...s,
+          services: s.services.map((x) => (same(x.id, id) ? { ...x, endpoints, openapi: refresh.openapi } : x)),
+          accessRights: s.accessRights.filter((r) => !revoked.has(r)),
+        };
+      });
+      return { snapshot, ...result };
     },
     removeEndpoint(service, endpoint) {
       return update((s) => {

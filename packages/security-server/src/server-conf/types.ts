@@ -34,6 +34,12 @@ export interface Endpoint {
   readonly path: string;
 }
 
+/**
+ * Service codes that name metaservices (xroad-digest §2.9; reserved since X-Road 7.7, XRDDEV-599): a service
+ * with one of these codes could never be called, since the metaservice answers first.
+ */
+export const RESERVED_SERVICE_CODES: readonly string[] = ['listClients', 'listMethods', 'allowedMethods', 'getOpenAPI', 'getWsdl'];
+
 export interface ServiceConf {
   /** The provider subsystem plus the service code. */
   readonly id: ServiceId;
@@ -49,9 +55,12 @@ export interface ServiceConf {
   /** Shown to callers in the `ServiceDisabled` fault while `enabled` is false. */
   readonly disabledNotice?: string;
   readonly endpoints: readonly Endpoint[];
-  /** The provider's OpenAPI description as imported, served byte for byte by the `getOpenAPI` metaservice. */
-  readonly openapi?: { readonly format: 'json' | 'yaml'; readonly document: string; readonly source: string; readonly importedAt: number };
+  /** OPENAPI3 services published from a description: the description as stored. */
+  readonly openapi?: { readonly format: 'json' | 'yaml'; readonly document: string; readonly source: string /* 'upload' or the URL it was fetched from */; readonly importedAt: number /* epoch ms */ };
 }
+
+/** The OpenAPI description an OPENAPI3 service was published from, kept verbatim for getOpenAPI. */
+export type ServiceOpenApi = NonNullable<ServiceConf['openapi']>;
 
 /** A group defined on this server for one hosted client (X-Road ug-ss 8). Members are clients of any instance. */
 export interface LocalGroup {

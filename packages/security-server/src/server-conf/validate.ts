@@ -12,7 +12,7 @@ import {
 import type { ClientId, GlobalGroupId, LocalGroupId, MemberId, ServiceId, SubsystemId } from '@tonle/protocol';
 import { AccessControlError, validateEndpointMethod, validatePathGlob } from '../access-control/index.ts';
 import { ServerConfError } from './errors.ts';
-import { CLIENT_STATUSES, IS_AUTHENTICATION_MODES, SERVICE_TYPES } from './types.ts';
+import { CLIENT_STATUSES, IS_AUTHENTICATION_MODES, RESERVED_SERVICE_CODES, SERVICE_TYPES } from './types.ts';
 import type {
   AccessRight,
   AccessSubject,
@@ -21,6 +21,7 @@ import type {
   LocalGroup,
   ServerConfState,
   ServiceConf,
+  ServiceOpenApi,
 } from './types.ts';
 
 // Local configuration is typed in by operators: identifiers use X-Road's strict character set.
@@ -185,6 +186,34 @@ function parseClient(value: unknown, path: string): HostedClient {
   });
 }
 
+/** As the openapi module's default limit: a stored description is never larger than an accepted one. */
+const MAX_OPENAPI_DOCUMENT = 4 * 1024 * 1024;
+
+function parseServiceOpenApi(value: unknown, path: string): ServiceOpenApi {
+  const o = obj(value, path);
+  const document = o['document'];
+  if (typeof document !== 'string' || document.length === 0 || document.length > MAX_OPENAPI_DOCUMENT) {
+    invalid(`${path}.document`, `must be the description's text (1 to ${MAX_OPENAPI_DOCUMENT} characters)`);
+  }
+  const importedAt = o['importedAt'];
+  if (typeof importedAt !== 'number' || !Number.isSafeInteger(importedAt) || importedAt < 0) {
+    invalid(`${path}.importedAt`, 'must be a time in epoch milliseconds');
+  }
+  const source = str(o['source'], `${path}.source`, 2048);
+  if (source !== 'upload') {
+    let url: URL | undefined;
+    try {
+      url = new URL(source);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      invalid(`${path}.source`, 'must be "upload" or the http(s) URL the description was fetched from');
+    }
+  }
+  return Object.freeze({ format: oneOf(o['format'], ['json', 'yaml'] as const, `${path}.format`), document, source, importedAt });
+}
+
 function parseService(value: unknown, path: string): ServiceConf {
   const o = obj(value, path);
   const timeout = o['timeoutSeconds'];
@@ -202,10 +231,20 @@ function parseService(value: unknown, path: string): ServiceConf {
     keys.add(endpointKey(e));
   });
   const notice = o['disabledNotice'];
-  const openapi = o['openapi'] === undefined ? undefined : parseOpenApi(o['openapi'], `${path}.openapi`);
+  const id = parseServiceIdObject(o['id'], `${path}.id`);
+  if (RESERVED_SERVICE_CODES.includes(id.serviceCode)) {
+    throw new ServerConfError(
+      'TONLE_ERR_SERVERCONF_RESERVED_SERVICE_CODE',
+      `${path}.id: ${id.serviceCode} is a metaservice name (${RESERVED_SERVICE_CODES.join(', ')}); choose another service code.`,
+      { path: `${path}.id` },
+    );
+  }
+  const type = oneOf(o['type'], SERVICE_TYPES, `${path}.type`);
+  const openapi = o['openapi'] === undefined ? undefined : parseServiceOpenApi(o['openapi'], `${path}.openapi`);
+  if (openapi !== undefined && type !== 'OPENAPI3') invalid(`${path}.openapi`, 'only an OPENAPI3 service has a description');
   return Object.freeze({
-    id: parseServiceIdObject(o['id'], `${path}.id`),
-    type: oneOf(o['type'], SERVICE_TYPES, `${path}.type`),
+    id,
+    type,
     url: parseServiceUrl(o['url'], `${path}.url`),
     timeoutSeconds: timeout,
     tlsVerify: o['tlsVerify'],
@@ -214,26 +253,6 @@ function parseService(value: unknown, path: string): ServiceConf {
     ...(notice === undefined ? {} : { disabledNotice: str(notice, `${path}.disabledNotice`, 1000) }),
     endpoints: Object.freeze(endpoints),
     ...(openapi === undefined ? {} : { openapi }),
-  });
-}
-
-const MAX_OPENAPI_CHARS = 10 * 1024 * 1024;
-
-function parseOpenApi(value: unknown, path: string): NonNullable<ServiceConf['openapi']> {
-  const o = obj(value, path);
-  const document = o['document'];
-  if (typeof document !== 'string' || document.length === 0 || document.length > MAX_OPENAPI_CHARS) {
-    invalid(`${path}.document`, `must be a non-empty string of at most ${MAX_OPENAPI_CHARS} characters`);
-  }
-  const importedAt = o['importedAt'];
-  if (typeof importedAt !== 'number' || !Number.isSafeInteger(importedAt) || importedAt < 0) {
-    invalid(`${path}.importedAt`, 'must be epoch milliseconds');
-  }
-  return Object.freeze({
-    format: oneOf(o['format'], ['json', 'yaml'] as const, `${path}.format`),
-    document,
-    source: str(o['source'], `${path}.source`, 2048),
-    importedAt,
   });
 }
 

@@ -24,10 +24,10 @@ describe('admin API limits and contract', () => {
     expect(xml.statusCode).toBe(415);
     for (const code of ['listMethods', 'allowedMethods', 'getOpenAPI']) {
       const reserved = await fx.app.inject({ method: 'POST', url: '/api/v1/services', headers: h, payload: { id: `EE:GOV:1:a:${code}`, url: 'http://x' } });
-      expect({ status: reserved.statusCode, code: reserved.json().code }).toEqual({ status: 400, code: 'TONLE_ERR_ADMIN_VALIDATION' });
+      expect({ status: reserved.statusCode, code: reserved.json().code }).toEqual({ status: 400, code: 'TONLE_ERR_SERVERCONF_RESERVED_SERVICE_CODE' });
     }
     const allowed = await fx.app.inject({ method: 'POST', url: '/api/v1/services', headers: h, payload: { id: 'EE:GOV:1:a:listmethods', url: 'http://x' } });
-    expect(allowed.json().code).not.toBe('TONLE_ERR_ADMIN_VALIDATION');
+    expect(allowed.json().code).not.toBe('TONLE_ERR_SERVERCONF_RESERVED_SERVICE_CODE');
     const badId = await fx.app.inject({ method: 'PUT', url: '/api/v1/clients/EE:GOV/register', headers: h });
     expect(badId.statusCode).toBe(400);
     expect(badId.json()).toMatchObject({ code: 'TONLE_ERR_ID_WRONG_PART_COUNT' });

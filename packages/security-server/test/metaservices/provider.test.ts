@@ -16,7 +16,6 @@ const provider = subsystemId('EE', 'GOV', '2222', 'population');
 const persons = serviceId('EE', 'GOV', '2222', 'population', 'persons');
 const stats = serviceId('EE', 'GOV', '2222', 'population', 'stats');
 const spec = serviceId('EE', 'GOV', '2222', 'population', 'spec');
-const squatter = serviceId('EE', 'GOV', '2222', 'population', 'listMethods');
 const elsewhere = subsystemId('EE', 'GOV', '2222', 'archive');
 const hidden = serviceId('EE', 'GOV', '2222', 'archive', 'files');
 
@@ -57,15 +56,15 @@ beforeAll(async () => {
   });
   await conf.updateService(persons, { openapi: { format: 'json', document: JSON_DOC, source: 'http://127.0.0.1:1/openapi.json', importedAt: 1 } });
   await conf.addService({ id: stats, type: 'OPENAPI3', url: 'http://127.0.0.1:1/', enabled: false, endpoints: [{ method: 'GET', path: '/stats' }] });
-  await conf.updateService(stats, { openapi: { format: 'yaml', document: YAML_DOC, source: 'file:stats.yaml', importedAt: 2 } });
+  await conf.updateService(stats, { openapi: { format: 'yaml', document: YAML_DOC, source: 'upload', importedAt: 2 } });
   await conf.addService({ id: spec, url: 'http://127.0.0.1:1/' });
-  await conf.addService({ id: squatter, url: 'http://127.0.0.1:1/' });
+  // A service named like a metaservice cannot exist (reserved codes, server-conf refuses it).
+  await expect(conf.addService({ id: serviceId('EE', 'GOV', '2222', 'population', 'listMethods'), url: 'http://127.0.0.1:1/' })).rejects.toMatchObject({ code: 'TONLE_ERR_SERVERCONF_RESERVED_SERVICE_CODE' });
   await conf.addService({ id: hidden, url: 'http://127.0.0.1:1/' });
   await conf.addLocalGroup({ owner: provider, code: 'clinics', members: [viaLocal] });
   await conf.grantAccess({ service: persons, subject: endpointOnly, endpoint: { method: 'GET', path: '/persons/*' } });
   await conf.grantAccess({ service: persons, subject: serviceLevel });
   await conf.grantAccess({ service: spec, subject: serviceLevel });
-  await conf.grantAccess({ service: squatter, subject: serviceLevel });
   await conf.grantAccess({ service: persons, subject: friends, endpoint: { method: 'POST', path: '/persons' } });
   await conf.grantAccess({ service: persons, subject: localGroupId('clinics'), endpoint: { method: '*', path: '/admin/**' } });
   await conf.grantAccess({ service: stats, subject: viaLocal });

@@ -13,9 +13,9 @@ it('keeps openapi through an update and a reload, byte for byte', async () => {
   await conf.initialize({ owner: memberId('EE', 'GOV', '2222'), serverCode: 'ss1' });
   await conf.addClient({ id: provider });
   await conf.addService({ id: persons, type: 'OPENAPI3', url: 'http://127.0.0.1:1/' });
-  await conf.updateService(persons, { openapi: { format: 'yaml', document, source: 'file:persons.yaml', importedAt: 5 } });
+  await conf.updateService(persons, { openapi: { format: 'yaml', document, source: 'upload', importedAt: 5 } });
   const reloaded = await createServerConf({ store }).reload();
-  expect(reloaded.service(persons)?.openapi).toEqual({ format: 'yaml', document, source: 'file:persons.yaml', importedAt: 5 });
+  expect(reloaded.service(persons)?.openapi).toEqual({ format: 'yaml', document, source: 'upload', importedAt: 5 });
 });
 
 it.each([

@@ -70,6 +70,48 @@ export function serverConfStoreSuite(name: string, makeStore: () => Promise<Serv
       expect(snap.state.accessRights).toEqual([]);
     });
 
+    it('stores an OPENAPI3 service\'s description verbatim and refreshes its generated endpoints', async () => {
+      await conf.addClient({ id: provider });
+      const document = 'openapi: 3.0.3\n# "quotes", unicode \u00e9, tabs\t and a long line ' + 'x'.repeat(70_000) + '\n';
+      const openapi = { format: 'yaml' as const, document, source: 'http://127.0.0.1:9/openapi.yaml', importedAt: 1_790_000_000_123 };
+      const generatedV1 = [{ method: 'GET', path: '/pets' }, { method: 'GET', path: '/pets/*' }];
+      await conf.addService({ id: pets, type: 'OPENAPI3', url: 'https://pets.internal/api', endpoints: generatedV1, openapi });
+      await conf.addEndpoint(pets, { method: 'POST', path: '/admin' }); // added by hand
+      await conf.grantAccess({ service: pets, subject: consumer });
+      await conf.grantAccess({ service: pets, subject: consumer, endpoint: { method: 'GET', path: '/pets' } });
+      await conf.grantAccess({ service: pets, subject: consumer, endpoint: { method: 'GET', path: '/pets/*' } });
+      await conf.grantAccess({ service: pets, subject: consumer, endpoint: { method: 'POST', path: '/admin' } });
+      expect((await createServerConf({ store }).reload()).service(pets)?.openapi).toEqual(openapi);
+
+      const v2 = { ...openapi, format: 'json' as const, document: '{"openapi":"3.1.0"}', importedAt: openapi.importedAt + 1 };
+      const result = await conf.refreshOpenApi(pets, {
+        openapi: v2,
+        endpoints: [{ method: 'GET', path: '/pets' }, { method: 'DELETE', path: '/pets/*' }],
+        generatedBefore: (svc) => (svc.openapi?.document === document ? generatedV1 : []),
+      });
+      expect(result.added).toEqual([{ method: 'DELETE', path: '/pets/*' }]);
+      expect(result.removed).toEqual([{ method: 'GET', path: '/pets/*' }]);
+      expect(result.removedRights.map((r) => r.endpoint)).toEqual([{ method: 'GET', path: '/pets/*' }]);
+      const snap = await createServerConf({ store }).reload();
+      expect(snap.service(pets)?.openapi).toEqual(v2);
+      expect(snap.service(pets)?.endpoints).toEqual([{ method: 'POST', path: '/admin' }, { method: 'GET', path: '/pets' }, { method: 'DELETE', path: '/pets/*' }]);
+      expect(snap.accessRights(pets).map((r) => r.endpoint ?? null)).toEqual([null, { method: 'GET', path: '/pets' }, { method: 'POST', path: '/admin' }]);
+    });
+
+    it('refuses metaservice names as service codes (XRDDEV-599) and descriptions on REST services', async () => {
+      await conf.addClient({ id: provider });
+      for (const code_ of ['listClients', 'listMethods', 'allowedMethods', 'getOpenAPI', 'getWsdl']) {
+        expect(await code(conf.addService({ id: serviceId('EE', 'GOV', '1234', 'prov', code_), url: 'http://127.0.0.1:1' }))).toBe('TONLE_ERR_SERVERCONF_RESERVED_SERVICE_CODE');
+      }
+      const openapi = { format: 'json' as const, document: '{}', source: 'upload', importedAt: 0 };
+      expect(await code(conf.addService({ id: pets, url: 'http://127.0.0.1:1', openapi }))).toBe('TONLE_ERR_SERVERCONF_INVALID_VALUE');
+      expect(await code(conf.addService({ id: pets, type: 'OPENAPI3', url: 'http://127.0.0.1:1', openapi: { ...openapi, source: 'file:///etc/passwd' } }))).toBe('TONLE_ERR_SERVERCONF_INVALID_VALUE');
+      expect(await code(conf.addService({ id: pets, type: 'OPENAPI3', url: 'http://127.0.0.1:1', openapi: { ...openapi, importedAt: -1 } }))).toBe('TONLE_ERR_SERVERCONF_INVALID_VALUE');
+      expect(await code(conf.refreshOpenApi(pets, { openapi, endpoints: [], generatedBefore: () => [] }))).toBe('TONLE_ERR_SERVERCONF_NOT_FOUND');
+      await conf.addService({ id: pets, url: 'http://127.0.0.1:1' });
+      expect(await code(conf.refreshOpenApi(pets, { openapi, endpoints: [], generatedBefore: () => [] }))).toBe('TONLE_ERR_SERVERCONF_INVALID_VALUE');
+    });
+
     it('disables a service with a notice and re-enables it', async () => {
       await conf.addClient({ id: provider });
       await conf.addService({ id: pets, url: 'http://127.0.0.1:9/x' });
