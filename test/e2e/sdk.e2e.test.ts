@@ -3,7 +3,10 @@
 // sample process's testbench service (docs/sandbox.md "The testbench"). One sandbox, started as a user
 // starts it, in its own folder and port range.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -433,4 +436,47 @@ describe('the client SDK through the sandbox', () => {
       await own.close();
     }
   }, 60_000);
+
+  it('publishes a service from an OpenAPI file with the CLI; the caller granted one endpoint sees it in allowedMethods, all in listMethods, gets the description, and is refused on the others', async () => {
+    // Issue "Services and discovery" acceptance, as a provider's operator and a consumer's developer do it.
+    const file = join(sandbox.dir, 'people.yaml');
+    const description = [
+      'openapi: 3.0.3',
+      'info: { title: People, version: "1.0" }',
+      `servers: [{ url: "${net.sampleServiceUrl}/testbench" }]`,
+      'paths:',
+      '  /echo/people:',
+      '    get: { responses: { "200": { description: list } } }',
+      '    post: { responses: { "201": { description: created } } }',
+      '  /echo/people/{id}:',
+      '    get: { responses: { "200": { description: one } } }',
+      '    delete: { responses: { "204": { description: gone } } }',
+      '',
+    ].join('\n');
+    writeFileSync(file, description);
+    const keyFile = join(sandbox.dir, 'provider-admin-key');
+    writeFileSync(keyFile, net.provider.adminApiKey, { mode: 0o600 });
+    const colon = (id: string): string => id.split('/').join(':');
+    const service = `${provider}/people`;
+    const root = new URL('../..', import.meta.url).pathname;
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [join(root, 'scripts/tonle.mjs'), 'security-server', ...args, '--admin-url', net.provider.adminUrl.replace(/\/api\/v1\/?$/, ''), '--api-key-file', keyFile], { cwd: root });
+    await cli('services', 'add', colon(service), '--openapi', file);
+    await admin(net.provider, 'POST', `/services/${colon(service)}/access-rights`, { subject: colon(net.consumer.client), endpoint: { method: 'GET', path: '/echo/people/*' } });
+
+    const describe_ = (list: Awaited<ReturnType<XRoadClient['listMethods']>>) =>
+      list.filter((d) => d.id.serviceCode === 'people').map((d) => d.endpoints.map((e) => `${e.method} ${e.path}`).sort());
+    expect(describe_(await client.allowedMethods(provider))).toEqual([['GET /echo/people/*']]);
+    expect(describe_(await client.listMethods(provider))).toEqual([['DELETE /echo/people/*', 'GET /echo/people', 'GET /echo/people/*', 'POST /echo/people']]);
+    const got = await client.getOpenAPI(provider, 'people');
+    expect(got.text).toBe(description);
+
+    const allowed = await client.call({ service, path: '/echo/people/42' });
+    expect(allowed.status).toBe(200);
+    expect((await allowed.json<Echo>()).path).toBe('/echo/people/42');
+    for (const [method, path] of [['GET', '/echo/people'], ['POST', '/echo/people'], ['DELETE', '/echo/people/42']] as const) {
+      const refused = await rejection(client.call({ service, method, path, retry: false }));
+      expect(isGatewayError(refused) && (refused as GatewayError).code).toBe('Server.ServerProxy.AccessDenied');
+    }
+  }, 120_000);
 });
