@@ -201,6 +201,15 @@ async function main(): Promise<void> {
     }
 
     console.error(`Benchmarking ${DURATION} s per scenario, ${CONNECTIONS} connections:`);
+    // Streamed first: a process's resident memory rarely shrinks after a load, so a peak measured after the
+    // 50-connection scenarios would show their memory, not the stream's.
+    rows.push(
+      await measureStreamed('plain two-hop (fastify)', `${plainUrl}/echo`, [
+        { name: 'hop-1', pid: front.pid as number },
+        { name: 'hop-2', pid: back.pid as number },
+        { name: 'provider', pid: provider.pid as number },
+      ]),
+    );
     for (const size of SIZES) {
       rows.push(await measure('direct to provider', size, `http://127.0.0.1:${providerPort}/echo`, [{ name: 'provider', pid: provider.pid as number }]));
       const plain = await measure('plain two-hop (fastify)', size, `${plainUrl}/echo`, [
@@ -213,13 +222,6 @@ async function main(): Promise<void> {
         rows.push(await measure('nginx two-hop', size, `${nginxUrl}/echo`, [{ name: 'nginx', pid: nginx.pid as number }, { name: 'provider', pid: provider.pid as number }]));
       }
     }
-    rows.push(
-      await measureStreamed('plain two-hop (fastify)', `${plainUrl}/echo`, [
-        { name: 'hop-1', pid: front.pid as number },
-        { name: 'hop-2', pid: back.pid as number },
-        { name: 'provider', pid: provider.pid as number },
-      ]),
-    );
     if (process.env['TONLE_BENCH_SKIP_TONLE'] === undefined) {
       // One sandbox at a time, so two sets of security servers never compete for the cores.
       const dirs = new Map<string, string>();
@@ -229,7 +231,6 @@ async function main(): Promise<void> {
         const tonle = reused === undefined ? await startTonle(providerPort, 28_100, setup) : await startTonle(providerPort, 28_100, setup, reused);
         dirs.set(setup.scenario, tonle.dir);
         try {
-          for (const size of setup.sizes) rows.push(await measureTonle(setup.scenario, size, tonle, provider.pid as number));
           if (setup.streamed === true) {
             rows.push(
               await measureStreamed(setup.scenario, tonle.url, [
@@ -239,6 +240,7 @@ async function main(): Promise<void> {
               ], tonle.headers),
             );
           }
+          for (const size of setup.sizes) rows.push(await measureTonle(setup.scenario, size, tonle, provider.pid as number));
         } finally {
           await stopTonle(tonle);
         }
