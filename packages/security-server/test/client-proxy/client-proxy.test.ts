@@ -57,6 +57,25 @@ function services(lines: string[], options: { clientRequestTimeoutMs?: number; u
   };
 }
 
+/**
+ * Writes `chunks` on a raw connection and resolves with everything the server sent until it closed the
+ * connection (rejects when it stays open for 15 s). A reset after the answer counts as closing.
+ */
+function rawExchange(port: number, chunks: readonly string[]): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      for (const c of chunks) socket.write(c);
+    });
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    socket.on('close', () => resolve(text));
+    socket.on('error', () => resolve(text));
+    setTimeout(() => reject(new Error(`the connection stayed open; got: ${text}`)), 15_000).unref();
+  });
+}
+
+const STALLED = 'POST /r1/EE/GOV/2/sub/svc HTTP/1.1\r\nHost: x\r\nX-Road-Client: EE/GOV/1/sub\r\nContent-Length: 100\r\n\r\n0123456789';
+
 describe('client proxy input handling', () => {
   it('answers a slow client that stalls mid-body with 408 Client.RequestTimeout and closes the connection', async () => {
     const lines: string[] = [];
@@ -64,17 +83,8 @@ describe('client proxy input handling', () => {
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     try {
       const { port } = new URL(address);
-      const answer = await new Promise<string>((resolve, reject) => {
-        const socket = connect(Number(port), '127.0.0.1', () => {
-          // Headers promise 100 bytes; 10 arrive, then nothing.
-          socket.write('POST /r1/EE/GOV/2/sub/svc HTTP/1.1\r\nHost: x\r\nX-Road-Client: EE/GOV/1/sub\r\nContent-Length: 100\r\n\r\n0123456789');
-        });
-        let text = '';
-        socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-        socket.on('close', () => resolve(text));
-        socket.on('error', reject);
-        setTimeout(() => reject(new Error(`no answer; got: ${text}`)), 15_000).unref();
-      });
+      // Headers promise 100 bytes; 10 arrive, then nothing.
+      const answer = await rawExchange(Number(port), [STALLED]);
       expect(answer).toMatch(/^HTTP\/1\.1 408 /);
       expect(answer.toLowerCase()).toContain('x-road-error: client.requesttimeout');
       expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ type: 'Client.RequestTimeout' });
@@ -126,18 +136,11 @@ describe('client proxy input handling', () => {
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     try {
       const { port } = new URL(address);
-      const answer = await new Promise<string>((resolve, reject) => {
-        const socket = connect(Number(port), '127.0.0.1', () => {
-          socket.write('POST /r1/EE/GOV/2/sub/svc HTTP/1.1\r\nHost: x\r\nX-Road-Client: EE/GOV/1/sub\r\nTransfer-Encoding: chunked\r\n\r\n');
-          // 600 bytes go to the spool (memory threshold 512), then more than the 1024-byte limit.
-          for (let i = 0; i < 4; i++) socket.write(`12c\r\n${'x'.repeat(300)}\r\n`);
-        });
-        let text = '';
-        socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-        socket.on('close', () => resolve(text));
-        socket.on('error', () => resolve(text));
-        setTimeout(() => reject(new Error(`no answer; got: ${text}`)), 15_000).unref();
-      });
+      // 600 bytes go to the spool (memory threshold 512), then more than the 1024-byte limit.
+      const answer = await rawExchange(Number(port), [
+        'POST /r1/EE/GOV/2/sub/svc HTTP/1.1\r\nHost: x\r\nX-Road-Client: EE/GOV/1/sub\r\nTransfer-Encoding: chunked\r\n\r\n',
+        ...Array.from({ length: 4 }, () => `12c\r\n${'x'.repeat(300)}\r\n`),
+      ]);
       expect(answer).toMatch(/^HTTP\/1\.1 413 /);
       expect(answer.toLowerCase()).toContain('x-road-error: client.requesttoolarge');
       expect(spool.held()).toBe(0);
@@ -152,16 +155,8 @@ describe('client proxy input handling', () => {
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     try {
       const { port } = new URL(address);
-      const answer = await new Promise<string>((resolve, reject) => {
-        const socket = connect(Number(port), '127.0.0.1', () => {
-          socket.write('POST /r1/EE/GOV/2/sub/svc HTTP/1.1\r\nHost: x\r\nX-Road-Client: EE/GOV/1/sub\r\nContent-Length: 100\r\n\r\n0123456789');
-        });
-        let text = '';
-        socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-        socket.on('close', () => resolve(text));
-        socket.on('error', reject);
-        setTimeout(() => reject(new Error(`the connection stayed open; got: ${text}`)), 15_000).unref();
-      });
+      // Headers promise 100 bytes; 10 arrive, then nothing.
+      const answer = await rawExchange(Number(port), [STALLED]);
       expect(answer).toMatch(/^HTTP\/1\.1 500 /);
       expect(answer.toLowerCase()).toContain('x-road-error: server.clientproxy.outdatedglobalconf');
       expect(answer.toLowerCase()).toContain('connection: close');
