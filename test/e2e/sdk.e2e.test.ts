@@ -19,6 +19,7 @@ import {
   type RetryInfo,
   type XRoadClient,
 } from '@tonle/client-sdk';
+import { encodePem, exportPrivateKeyPem, generateKeyPair, issueCertificate } from '@tonle/pki';
 import { computeRequestHash } from '@tonle/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestOf, randomBody, testbenchDigest } from './support/streams.ts';
@@ -477,6 +478,42 @@ describe('the client SDK through the sandbox', () => {
     for (const [method, path] of [['GET', '/echo/people'], ['POST', '/echo/people'], ['DELETE', '/echo/people/42']] as const) {
       const refused = await rejection(client.call({ service, method, path, retry: false }));
       expect(isGatewayError(refused) && (refused as GatewayError).code).toBe('Server.ServerProxy.AccessDenied');
+    }
+  }, 120_000);
+
+  it('calls over HTTPS with a registered client certificate when the client is set to SSLAUTH, and is refused without one', async () => {
+    // The consumer's operator: the client proxy's internal TLS certificate for the information system to
+    // trust, the information system's own certificate registered for the client, the client set to SSLAUTH.
+    const id = net.consumer.client.split('/').join(':');
+    const headers = { authorization: `X-Road-ApiKey token=${net.consumer.adminApiKey}` };
+    const ca = await (await fetch(`${net.consumer.adminUrl}/system/certificate/export`, { headers })).text();
+    expect(ca).toContain('BEGIN CERTIFICATE');
+    const pair = await generateKeyPair('P-256');
+    const now = Date.now();
+    const der = await issueCertificate({
+      publicKey: pair.publicKey, signingKey: pair.privateKey, subject: [{ type: 'CN', value: 'benefits-system' }],
+      notBefore: now - 60_000, notAfter: now + 86_400_000, extendedKeyUsage: ['clientAuth'],
+    });
+    const cert = encodePem('CERTIFICATE', der);
+    const key = exportPrivateKeyPem(pair.privateKey);
+    const registered = await fetch(`${net.consumer.adminUrl}/clients/${id}/tls-certificates`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-pem-file' }, body: cert });
+    expect(registered.status).toBe(201);
+    await admin(net.consumer, 'PATCH', `/clients/${id}`, { isAuthentication: 'SSLAUTH' });
+    const https = { securityServer: net.consumer.clientProxyHttpsUrl, client: net.consumer.client, retry: false as const };
+    const withCert = createClient({ ...https, tls: { ca, cert, key, servername: 'localhost' } });
+    const withoutCert = createClient({ ...https, tls: { ca, servername: 'localhost' } });
+    try {
+      const res = await withCert.call({ service: tb, path: '/echo/over-https' });
+      expect(res.status).toBe(200);
+      expect((await res.json<Echo>()).path).toBe('/echo/over-https');
+      for (const refusedClient of [withoutCert, client]) {
+        const refused = await rejection(refusedClient.call({ service: tb, path: '/echo', retry: false }));
+        expect(isGatewayError(refused) && (refused as GatewayError).code).toBe('Server.ClientProxy.SslAuthenticationFailed');
+      }
+    } finally {
+      await admin(net.consumer, 'PATCH', `/clients/${id}`, { isAuthentication: 'NOSSL' });
+      await withCert.close();
+      await withoutCert.close();
     }
   }, 120_000);
 });

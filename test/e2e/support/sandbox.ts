@@ -12,7 +12,7 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 /** The parts of `<dir>/network.json` (docs/sandbox.md) the tests use. */
 export interface SandboxNetwork {
   readonly instance: string;
-  readonly consumer: { client: string; clientProxyUrl: string; adminUrl: string; adminApiKey: string; monitoringUrl: string };
+  readonly consumer: { client: string; clientProxyUrl: string; clientProxyHttpsUrl: string; adminUrl: string; adminApiKey: string; monitoringUrl: string };
   readonly provider: {
     client: string;
     service: string;

@@ -64,6 +64,7 @@ interface SiteInfo {
   readonly client: string;
   readonly serverId: string;
   readonly clientProxyUrl: string;
+  readonly clientProxyHttpsUrl: string;
   readonly adminUrl: string;
   readonly adminApiKey: string;
   readonly monitoringUrl: string;
@@ -75,6 +76,7 @@ async function siteInfo(site: SecurityServerSite): Promise<SiteInfo> {
     client: site.client,
     serverId: site.serverId,
     clientProxyUrl: site.clientProxyUrl,
+    clientProxyHttpsUrl: site.clientProxyHttpsUrl,
     adminUrl: `${site.adminUrl}/api/v1`,
     adminApiKey: (await readFile(site.apiKeyFile, 'utf8')).trim(),
     monitoringUrl: site.monitoringUrl,

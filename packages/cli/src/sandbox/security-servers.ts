@@ -19,6 +19,8 @@ export interface SecurityServerSite {
   readonly apiKeyFile: string;
   readonly messageLogDir: string;
   readonly clientProxyUrl: string;
+  /** The client proxy's HTTPS port (internal TLS certificate), for information systems using SSLNOAUTH / SSLAUTH. */
+  readonly clientProxyHttpsUrl: string;
   readonly adminUrl: string;
   readonly monitoringUrl: string;
   readonly serverProxyPort: number;
@@ -48,6 +50,7 @@ export function securityServerSite(layout: SandboxLayout, role: Role): SecurityS
     apiKeyFile: join(dir, 'admin-api-key'),
     messageLogDir: join(dir, 'messagelog'),
     clientProxyUrl: local(ports.client),
+    clientProxyHttpsUrl: `https://127.0.0.1:${ports.admin + 2}`,
     adminUrl: local(ports.admin),
     monitoringUrl: local(ports.monitoring),
     serverProxyPort: ports.server,
@@ -109,7 +112,7 @@ export async function writeConfig(site: SecurityServerSite, layout: SandboxLayou
   const production = intervals === 'production';
   const config = {
     serverId: site.serverId,
-    clientProxy: { host: '127.0.0.1', port: Number(new URL(site.clientProxyUrl).port) },
+    clientProxy: { host: '127.0.0.1', port: Number(new URL(site.clientProxyUrl).port), https: { port: Number(new URL(site.clientProxyHttpsUrl).port) } },
     serverProxy: { host: '127.0.0.1', port: site.serverProxyPort },
     operations: { dataDir: 'data', pinFile: 'token-pin', syncIntervalMs: production ? PRODUCTION_INTERVAL_MS : 2_000 },
     admin: { host: '127.0.0.1', port: Number(new URL(site.adminUrl).port), apiKeyFile: 'admin-api-key' },
