@@ -38,15 +38,16 @@ const sources = packages.flatMap((pkg) => {
 /** Which workspace packages each package may import (architecture.md section 2). */
 const allowed: Record<string, readonly string[]> = {
   protocol: [],
+  'durable-file': [],
   pki: ['protocol'],
   'test-kit': ['protocol', 'pki', 'trust-services', 'central-registry', 'security-server'],
-  'trust-services': ['protocol', 'pki'],
-  'central-registry': ['protocol', 'pki'],
+  'trust-services': ['protocol', 'pki', 'durable-file'],
+  'central-registry': ['protocol', 'pki', 'durable-file'],
   // The message log writes the file format that @tonle/audit defines and verifies (one definition, ADR 0002).
-  'security-server': ['protocol', 'pki', 'audit'],
+  'security-server': ['protocol', 'pki', 'audit', 'durable-file'],
   audit: ['protocol', 'pki'],
   'client-sdk': ['protocol'],
-  cli: ['protocol', 'pki', 'trust-services', 'central-registry', 'security-server', 'audit', 'client-sdk'],
+  cli: ['protocol', 'pki', 'trust-services', 'central-registry', 'security-server', 'audit', 'client-sdk', 'durable-file'],
 };
 
 describe('architecture', () => {

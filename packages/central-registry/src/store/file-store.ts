@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@tonle/durable-file';
+import { mkdir, readFile, readdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RegistryError } from '../errors/index.ts';
 import type { PublishedConfiguration, RegistryStore, StoredState } from './types.ts';
@@ -9,26 +9,9 @@ const PUBLISHED = 'published.json';
 const REQUEST_IDS = 'request-ids.json';
 const LOCK = 'registry.lock';
 
-/**
- * Writes `data` so that after a crash at any instant the file holds either the old or the new content:
- * temp file, fsync, rename over the target, fsync the directory (POSIX rename is atomic).
- */
-async function writeAtomic(dir: string, name: string, data: string): Promise<void> {
-  const temp = join(dir, `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'w', 0o600);
-  try {
-    await handle.writeFile(data, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, join(dir, name));
-  const dirHandle = await open(dir, 'r');
-  try {
-    await dirHandle.sync();
-  } finally {
-    await dirHandle.close();
-  }
+/** Crash-safe (old or new content, never torn), mode 0600: the state holds the registry's data. */
+function writeAtomic(dir: string, name: string, data: string): Promise<void> {
+  return writeFileAtomic(join(dir, name), data);
 }
 
 async function readJson<T>(dir: string, name: string): Promise<T | undefined> {

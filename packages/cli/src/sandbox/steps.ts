@@ -1,5 +1,6 @@
+import { writeFileAtomic } from '@tonle/durable-file';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -32,7 +33,6 @@ export class SetupSteps {
     if (this.#done.has(step)) return;
     await action();
     this.#done.add(step);
-    await writeFile(`${this.#file}.tmp`, `${JSON.stringify({ done: [...this.#done] }, null, 2)}\n`);
-    await rename(`${this.#file}.tmp`, this.#file);
+    await writeFileAtomic(this.#file, `${JSON.stringify({ done: [...this.#done] }, null, 2)}\n`);
   }
 }

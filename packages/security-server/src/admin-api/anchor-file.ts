@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { formatConfigurationAnchor, isGlobalConfError, parseConfigurationAnchor, type ConfigurationAnchor } from '@tonle/protocol';
-import { writeFileAtomic } from '../server-conf/index.ts';
+import { writeFileAtomic } from '@tonle/durable-file';
 import { AdminApiError } from './errors.ts';
 
 /** The configuration anchor this server trusts (xroad-digest §4.1), installed at initialisation. */

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Clock } from '@tonle/protocol';
-import { writeFileAtomic } from '../server-conf/index.ts';
+import { writeFileAtomic } from '@tonle/durable-file';
 import { AdminApiError } from './errors.ts';
 
 const FORMAT = 'tonle-security-server-backup/1';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../server-conf/index.ts';
+import { writeFileAtomic } from '@tonle/durable-file';
 import { AdminApiError } from './errors.ts';
 
 export interface TimestampingServiceSetting {

@@ -1,5 +1,6 @@
+import { writeFileAtomic } from '@tonle/durable-file';
 import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodePem, encodePem, exportPrivateKeyPem, generateKeyPair, issueCertificate } from '@tonle/pki';
 import type { Clock } from '@tonle/protocol';
@@ -94,9 +95,7 @@ export async function ensureInternalTlsCertificate(input: { dir: string; clock: 
   const certPem = encodePem('CERTIFICATE', der);
   await mkdir(input.dir, { recursive: true, mode: 0o700 });
   // Key first: a crash in between leaves a key without a certificate, which is reported, never half a file.
-  await writeFile(`${keyPath}.tmp`, keyPem, { mode: 0o600 });
-  await rename(`${keyPath}.tmp`, keyPath);
-  await writeFile(`${certPath}.tmp`, certPem, { mode: 0o644 });
-  await rename(`${certPath}.tmp`, certPath);
+  await writeFileAtomic(keyPath, keyPem, 0o600);
+  await writeFileAtomic(certPath, certPem, 0o644);
   return { ...clientProxyTlsIdentity({ cert: certPem, key: keyPem }, input.dir), generated: true };
 }

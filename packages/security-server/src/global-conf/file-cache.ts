@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { CachedGlobalConf, GlobalConfCache } from '@tonle/protocol';
-import { writeFileAtomic } from '../server-conf/index.ts';
+import { writeFileAtomic } from '@tonle/durable-file';
 
 /**
  * The security server's on-disk copy of the last good configuration (atomic writes), so a restart while the

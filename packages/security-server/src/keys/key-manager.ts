@@ -12,7 +12,7 @@ import {
   type DistinguishedName,
 } from '@tonle/pki';
 import { formatClientId, memberId as makeMemberId, parseClientId, type Clock, type MemberId, type SecurityServerId } from '@tonle/protocol';
-import { writeFileAtomic } from '../server-conf/index.ts';
+import { writeFileAtomic } from '@tonle/durable-file';
 import { TokenError, type SoftwareToken, type TokenKeyInfo, type TokenKeySpec, type TokenSignatureAlgorithm } from '../token/index.ts';
 import { KeysError } from './errors.ts';
 

@@ -1,38 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { writeFileAtomic } from '@tonle/durable-file';
+import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ServerConfError } from './errors.ts';
 import type { ServerConfStore } from './store.ts';
 
-/**
- * Writes `data` to `path` so that a crash leaves either the old or the new file, never a torn one:
- * temp file in the same directory, fsync, rename over the target, fsync the directory.
- */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    const fh = await open(tmp, 'wx', 0o600);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  // Make the rename itself durable (POSIX: the directory entry lives in the directory).
-  const dh = await open(dir, 'r');
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
-  }
-}
 
 function storeFailed(action: string, path: string, cause: unknown): ServerConfError {
   return new ServerConfError(

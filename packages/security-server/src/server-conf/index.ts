@@ -15,7 +15,7 @@ export type {
 export { CLIENT_STATUSES, IS_AUTHENTICATION_MODES, RESERVED_SERVICE_CODES, SERVICE_TYPES } from './types.ts';
 export { ServerConfError, type ServerConfErrorCode } from './errors.ts';
 export type { ServerConfStore } from './store.ts';
-export { createFileServerConfStore, writeFileAtomic } from './file-store.ts';
+export { createFileServerConfStore } from './file-store.ts';
 export { createRedisServerConfStore } from './redis-store.ts';
 export { createMemoryServerConfStore } from './memory-store.ts';
 export { validateServerConfState } from './validate.ts';

@@ -3,7 +3,7 @@ import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '@tonle/protocol';
 import { exportPrivateKeyPem, exportSpki, generateKeyPair, loadPrivateKey, PkiError, type KeySpec } from '@tonle/pki';
-import { writeFileAtomic } from '../server-conf/index.ts';
+import { writeFileAtomic } from '@tonle/durable-file';
 import { TokenError } from './errors.ts';
 
 /** Key algorithms a security server may generate (xroad-digest §5; architecture §4 transport algorithms). */

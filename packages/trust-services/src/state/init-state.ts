@@ -3,7 +3,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import type { Clock } from '@tonle/protocol';
 import { encodePem, exportPrivateKeyPem, generateKeyPair, issueCertificate, OID, type IssueCertificateOptions, type KeyPair, type KeySpec } from '@tonle/pki';
 import { TrustServiceError } from '../errors/index.ts';
-import { createFileAtomic, writeFileAtomic } from '../storage/index.ts';
+import { createFileAtomic, writeFileAtomic } from '@tonle/durable-file';
 import { readSecretFile } from './load-state.ts';
 import { stateLayout, type TrustMetadata } from './layout.ts';
 

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REVOCATION_REASONS, type RevocationReason } from '@tonle/pki';
 import { TrustServiceError } from '../errors/index.ts';
-import { createFileAtomic, writeFileAtomic } from './atomic-file.ts';
+import { createFileAtomic, writeFileAtomic } from '@tonle/durable-file';
 
 /** RFC 5280 §5.3.1 reason names a revocation can carry (the names `openssl ocsp` prints). */
 export const revocationReasons: readonly RevocationReason[] = REVOCATION_REASONS.filter((r): r is RevocationReason => r !== undefined);

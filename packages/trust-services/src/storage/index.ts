@@ -1,4 +1,3 @@
-export { createFileAtomic, writeFileAtomic } from './atomic-file.ts';
 export {
   createFileCertificateStore,
   normalizeSerial,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { TrustServiceError } from '../errors/index.ts';
-import { writeFileAtomic } from './atomic-file.ts';
+import { writeFileAtomic } from '@tonle/durable-file';
 
 /** A monotonic counter whose every value is durable before it is handed out. */
 export interface SerialCounter {

@@ -5,9 +5,13 @@ import { basename, dirname, join } from 'node:path';
 /**
  * Writes `data` to a temporary file beside `path`, fsyncs it, then renames it over `path` and fsyncs
  * the directory: a reader sees either the old or the new content, never a torn file, and the new
- * content survives a crash once this resolves.
+ * content survives a crash once this resolves. `mode` (default 0600: state files often hold secrets or
+ * personal data) applies to the new file.
+ *
+ * @example
+ * await writeFileAtomic('/var/lib/tonle/state.json', JSON.stringify(state));
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(path: string, data: Uint8Array | string, mode = 0o600): Promise<void> {
   const tmp = await writeTemp(path, data, mode);
   try {
     await rename(tmp, path);
@@ -21,8 +25,11 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, m
 /**
  * Like {@link writeFileAtomic} but fails with `EEXIST` instead of replacing an existing file (the
  * temporary file is hard-linked into place, which is atomic and refuses to overwrite).
+ *
+ * @example
+ * await createFileAtomic('/var/lib/tonle/serial', '1'); // rejects with EEXIST the second time
  */
-export async function createFileAtomic(path: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
+export async function createFileAtomic(path: string, data: Uint8Array | string, mode = 0o600): Promise<void> {
   const tmp = await writeTemp(path, data, mode);
   try {
     await link(tmp, path);
