@@ -56,7 +56,6 @@ export function createAdminApp(options: AdminAppOptions): FastifyInstance {
     bodyLimit,
     // Strict validation: unknown fields are refused, not silently dropped; no type coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true } },
-    disableRequestLogging: true,
   });
 
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: uploadLimit }, (_req, body, done) => done(null, body));

@@ -14,7 +14,7 @@ import type { Health } from './health.ts';
  * ```
  */
 export function createMonitoringApp({ metrics, health }: { metrics: MetricsRegistry; health: Health }): FastifyInstance {
-  const app = Fastify({ logger: false, disableRequestLogging: true, bodyLimit: 1024 });
+  const app = Fastify({ logger: false, bodyLimit: 1024 });
   app.get('/metrics', async (_request, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render()));
   app.get('/health/live', async () => health.live());
   app.get('/health/ready', async (_request, reply) => {
