@@ -126,6 +126,8 @@ export interface ProviderClient {
     headers: readonly (readonly [string, string])[];
     body: MessageBody;
     timeoutMs: number;
+    /** The service's TLS policy for https: URLs: verify against the system trust store, or accept only pinned certificates (SHA-256 hex). */
+    tls?: { readonly verify: boolean; readonly pinnedCertHashes: readonly string[] };
   }): Promise<{ status: number; reason: string; headers: readonly (readonly [string, string])[]; body: Readable }>;
   close(): Promise<void>;
 }

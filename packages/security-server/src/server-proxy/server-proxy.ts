@@ -242,10 +242,14 @@ async function serve(
   url.search = servicePath.query === undefined ? '' : `?${servicePath.query}`;
   let answer;
   try {
-    answer = await services.provider.call({ url, method: d.method, headers: opened.headers, body: requestBody, timeoutMs: conf_.timeoutSeconds * 1000 });
+    answer = await services.provider.call({
+      url, method: d.method, headers: opened.headers, body: requestBody, timeoutMs: conf_.timeoutSeconds * 1000,
+      tls: { verify: conf_.tlsVerify, pinnedCertHashes: conf_.pinnedCertHashes },
+    });
   } catch (error) {
     if (error instanceof ProviderError && error.kind === 'timeout') throw fault('Server.ServerProxy.ServiceFailed.Timeout', undefined, error);
     if (error instanceof ProviderError && error.kind === 'connect') throw fault('Server.ServerProxy.NetworkError', undefined, error);
+    if (error instanceof ProviderError && error.kind === 'tls') throw fault('Server.ServerProxy.SslAuthenticationFailed', "The service's TLS certificate is not accepted for it", error);
     throw fault('Server.ServerProxy.ServiceFailed', undefined, error);
   }
   // The provider's body, hashed as it arrives; a provider that breaks off mid-body fails the exchange.
