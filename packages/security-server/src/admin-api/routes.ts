@@ -99,6 +99,7 @@ function serviceView(sv: ServiceConf) {
     url: sv.url,
     timeoutSeconds: sv.timeoutSeconds,
     tlsVerify: sv.tlsVerify,
+    pinnedCertHashes: sv.pinnedCertHashes,
     enabled: sv.enabled,
     ...(sv.disabledNotice === undefined ? {} : { disabledNotice: sv.disabledNotice }),
     endpoints: sv.endpoints,
@@ -645,19 +646,22 @@ export const ROUTES: readonly RouteDef[] = [
     method: 'PATCH',
     url: '/services/:id',
     roles: SERVICES,
-    summary: 'Change a service (URL, timeout, enabled, TLS)',
+    summary: "Change a service (URL, timeout, enabled, TLS: verification and the provider's pinned certificates)",
     body: obj({
       url: str(2048),
       type: { enum: ['REST', 'OPENAPI3'] },
       timeoutSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
       tlsVerify: { type: 'boolean' },
+      // SHA-256 (hex) of the DER certificates an https: provider may present; [] = the system trust store.
+      pinnedCertHashes: { type: 'array', maxItems: 16, items: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' } },
       enabled: { type: 'boolean' },
       disabledNotice: { type: 'string', maxLength: 1024 },
     }),
-    auditFields: ['url', 'type', 'timeoutSeconds', 'tlsVerify', 'enabled'],
+    auditFields: ['url', 'type', 'timeoutSeconds', 'tlsVerify', 'pinnedCertHashes', 'enabled'],
     async handler({ services: s, params, body }) {
       const id = parseColonServiceId(params['id']);
-      const snap = await s.serverConf.updateService(id, body);
+      const pins = body['pinnedCertHashes'] as string[] | undefined;
+      const snap = await s.serverConf.updateService(id, { ...body, ...(pins === undefined ? {} : { pinnedCertHashes: pins.map((h) => h.toLowerCase()) }) });
       return ok(serviceView(snap.service(id)!));
     },
   },

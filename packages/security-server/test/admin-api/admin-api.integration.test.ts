@@ -129,6 +129,16 @@ describe('admin API: from an anchor to a registered, serving security server', (
     expect((await api('GET', '/clients/EE:GOV:1234:app/services')).json()).toMatchObject([{ id: 'EE:GOV:1234:app:getPerson', url: 'http://127.0.0.1:8080/people' }]);
     const snapshot = fx.services.serverConf.current();
     expect(snapshot.state.accessRights).toHaveLength(1);
+    // The provider's pinned TLS certificates (hex, any case in; lower case stored), and refusals of bad ones.
+    const pin = 'AB'.repeat(32);
+    const pinned = await api('PATCH', '/services/EE:GOV:1234:app:getPerson', { pinnedCertHashes: [pin] });
+    expect(pinned.statusCode).toBe(200);
+    expect(pinned.json()).toMatchObject({ pinnedCertHashes: ['ab'.repeat(32)] });
+    expect(fx.services.serverConf.current().service(fx.services.serverConf.current().state.services[0]!.id)?.pinnedCertHashes).toEqual(['ab'.repeat(32)]);
+    expect((await api('PATCH', '/services/EE:GOV:1234:app:getPerson', { pinnedCertHashes: ['not-a-hash'] })).statusCode).toBe(400);
+    // The same certificate twice is a duplicate, as everywhere in this API.
+    expect((await api('PATCH', '/services/EE:GOV:1234:app:getPerson', { pinnedCertHashes: [pin, pin.toLowerCase()] })).statusCode).toBe(409);
+    expect((await api('PATCH', '/services/EE:GOV:1234:app:getPerson', { pinnedCertHashes: [] })).json()).toMatchObject({ pinnedCertHashes: [] });
   });
 
   it('refuses to activate a certificate the CA revoked', async () => {
