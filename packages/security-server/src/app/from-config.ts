@@ -13,7 +13,7 @@ import { createGlobalConfHolder, type GlobalConfHolder } from '../global-conf/in
 import { createHttpTimestamper, createMessageLog, type MessageLog } from '../message-log/index.ts';
 import { createMemoryOcspCache, createOcspService, type OcspService } from '../ocsp/index.ts';
 import { createFileServerConfStore, createServerConf, type ServerConf } from '../server-conf/index.ts';
-import { createOperations, type Operations } from '../admin-api/index.ts';
+import { ROLES, createOperations, type Operations } from '../admin-api/index.ts';
 import { createBatchSigner } from '../signer/index.ts';
 import { createBatchingMessageSigner, createKeyObjectSigner, probePeer, type TransportAlgorithm } from '../transport/index.ts';
 import { createMemoryMessageLog } from './memory-message-log.ts';
@@ -266,14 +266,6 @@ function observeForOperations(ops: Operations, o: ExchangeObservation): void {
   });
 }
 
-const ALL_ROLES = [
-  'XROAD_SECURITY_OFFICER',
-  'XROAD_REGISTRATION_OFFICER',
-  'XROAD_SERVICE_ADMINISTRATOR',
-  'XROAD_SYSTEM_ADMINISTRATOR',
-  'XROAD_SECURITYSERVER_OBSERVER',
-  'TONLE_AUDITOR',
-] as const;
 
 /**
  * Operations mode: the server is brought up the way an operator does it, through the admin API.
@@ -385,7 +377,7 @@ async function startWithOperations(input: { config: SecurityServerConfig; log: L
   }
 
   await startTrust();
-  const firstKey = await ops.ensureApiKey({ name: 'bootstrap', roles: ALL_ROLES });
+  const firstKey = await ops.ensureApiKey({ name: 'bootstrap', roles: ROLES });
   if (firstKey !== undefined) {
     if (config.admin.apiKeyFile === undefined) {
       log.warn('an admin API key was created but admin.apiKeyFile is not set, so it cannot be shown; set it and remove api-keys.json to make a new one');

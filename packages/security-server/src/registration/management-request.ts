@@ -1,34 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock, ClientId, SecurityServerId } from '@tonle/protocol';
+import type { Clock, ClientId, ManagementRequestEnvelope, ManagementRequestPayload, ManagementRequestType, SecurityServerId } from '@tonle/protocol';
 
 /**
- * The management request payload the central registry verifies (branch `registry`,
- * central-registry/src/management/verify-request.ts; PR-MSERV, xroad-digest §4.7).
+ * The management request payload and envelope are the registry's contract, defined once in @tonle/protocol
+ * (PR-MSERV, xroad-digest §4.7); these names are the security server's view of them.
  */
-export type ManagementRequestType = 'authCertReg' | 'clientReg' | 'clientDeletion' | 'authCertDeletion' | 'addressChange' | 'maintenanceModeEnable' | 'maintenanceModeDisable';
-
-export interface ManagementPayload {
-  readonly type: ManagementRequestType;
-  readonly requestId: string;
-  readonly createdAt: string;
-  readonly instance: string;
-  readonly server: { readonly memberClass: string; readonly memberCode: string; readonly serverCode: string };
-  readonly address?: string;
-  readonly authCertificate?: string;
-  readonly authCertHash?: string;
-  readonly client?: { readonly memberClass: string; readonly memberCode: string; readonly subsystemCode?: string };
-  readonly message?: string;
-}
-
-/** What is POSTed to `<registry>/managementservice`. */
-export interface ManagementEnvelope {
-  /** Compact JWS by a member's signing key; header `x5c` = [sign certificate]. */
-  readonly request: string;
-  /** Base64 DER OCSP response for that signing certificate. */
-  readonly ocspResponse: string;
-  /** authCertReg only: compact JWS over the same payload bytes by the new authentication key (proof of possession). */
-  readonly authSignature?: string;
-}
+export type { ManagementRequestType };
+export type ManagementPayload = ManagementRequestPayload;
+export type ManagementEnvelope = ManagementRequestEnvelope;
 
 /** Signs JWS signing input bytes; `alg` is the JWS algorithm of the key. */
 export interface JwsKey {

@@ -23,6 +23,7 @@ import { asFault, fault, rememberExchange, replyFault, replyRefusal } from '../e
 import { ProviderError, isProviderTimeout } from './provider-client.ts';
 import { answerProviderMetaservice, isMetaserviceCall } from '../metaservices/index.ts';
 import {
+  MAX_ENVELOPE_BYTES,
   TRANSPORT_CONTENT_TYPE,
   TRANSPORT_PATH,
   TransportCheckError,
@@ -97,9 +98,6 @@ function peerCertificateHash(request: FastifyRequest): string | undefined {
   return hash;
 }
 
-/** The envelope may add up to this much to a body (signature, certificates, OCSP, headers). */
-const ENVELOPE_ALLOWANCE = 1024 * 1024;
-
 async function handle(services: ExchangeServices, baseLog: ExchangeServices['log'], request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   // 1. Fail closed on an expired configuration (architecture §9).
   const conf = services.globalConf.current('server');
@@ -110,7 +108,7 @@ async function handle(services: ExchangeServices, baseLog: ExchangeServices['log
   if (request.headers['content-type'] !== TRANSPORT_CONTENT_TYPE) {
     throw fault('Server.ServerProxy.InvalidRequest', `Expected ${TRANSPORT_CONTENT_TYPE}`);
   }
-  const maxFrame = services.limits.serverBodyBytes + ENVELOPE_ALLOWANCE;
+  const maxFrame = services.limits.serverBodyBytes + 4 + MAX_ENVELOPE_BYTES;
   const declared = Number(request.headers['content-length'] ?? NaN);
   if (declared > maxFrame) {
     void reply.header('connection', 'close');

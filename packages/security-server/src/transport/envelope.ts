@@ -10,7 +10,8 @@ import type { HeaderPair } from '@tonle/protocol';
  */
 export const TRANSPORT_CONTENT_TYPE = 'application/vnd.tonle.transport.v1';
 export const TRANSPORT_PATH = '/tonle/v1/message';
-const MAX_ENVELOPE = 1024 * 1024;
+/** Longest envelope a frame may carry (signature, certificates, OCSP, headers): what a frame adds to its body. */
+export const MAX_ENVELOPE_BYTES = 1024 * 1024;
 
 /** A Merkle inclusion proof for a batch-signed message (RFC 9162 §2.1.3). */
 export interface BatchProof {
@@ -114,7 +115,7 @@ export function decodeFrame(frame: Uint8Array): { envelope: Envelope; body: Uint
   if (frame.length < 4) throw new EnvelopeError('the frame is shorter than its length prefix');
   const buf = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
   const n = buf.readUInt32BE(0);
-  if (n > MAX_ENVELOPE || 4 + n > buf.length) throw new EnvelopeError('the envelope length is out of range');
+  if (n > MAX_ENVELOPE_BYTES || 4 + n > buf.length) throw new EnvelopeError('the envelope length is out of range');
   return { envelope: parseEnvelope(buf.subarray(4, 4 + n)), body: buf.subarray(4 + n) };
 }
 
@@ -143,7 +144,7 @@ export async function readFrame(source: AsyncIterable<Uint8Array>): Promise<{ en
     chunks.length = 0;
     chunks.push(joined);
     n = joined.readUInt32BE(0);
-    if (n > MAX_ENVELOPE) throw new EnvelopeError('the envelope length is out of range');
+    if (n > MAX_ENVELOPE_BYTES) throw new EnvelopeError('the envelope length is out of range');
     need = 4 + n;
   }
   const head = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, have);

@@ -1,5 +1,5 @@
 /** Tonle transport v1: framing, signed descriptors, JWS over node:crypto, and the mutual-TLS peer client. */
-export { TRANSPORT_CONTENT_TYPE, TRANSPORT_PATH, EnvelopeError, decodeFrame, encodeFrame, encodeFrameHead, readFrame, type BatchProof, type Envelope, type RecordedBatchProof } from './envelope.ts';
+export { MAX_ENVELOPE_BYTES, TRANSPORT_CONTENT_TYPE, TRANSPORT_PATH, EnvelopeError, decodeFrame, encodeFrame, encodeFrameHead, readFrame, type BatchProof, type Envelope, type RecordedBatchProof } from './envelope.ts';
 export {
   DIGEST_ALGORITHM,
   TRANSPORT_VERSION,
