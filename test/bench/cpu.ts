@@ -7,10 +7,10 @@
 import { type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { cpuSeconds } from './process-stats.ts';
+import { cpuSeconds, cpuSecondsByThread } from './process-stats.ts';
 import { freePort, startNode, startPlainTwoHop, waitFor } from './processes.ts';
 import { makeBenchTls } from './tls.ts';
-import { batchTotals, startTonle, stopTonle, type TonleInstance } from './tonle.ts';
+import { batchAverages, batchTotals, startTonle, stopTonle, type TonleInstance } from './tonle.ts';
 
 const { values } = parseArgs({
   options: {
@@ -39,15 +39,22 @@ async function run(label: string, url: string, procs: readonly Proc[], headers: 
   const options = { url, connections, method: 'POST' as const, headers: { 'content-type': 'application/octet-stream', ...headers }, body };
   await autocannon({ ...options, duration: 2 });
   const before = procs.map((p) => cpuSeconds(p.pid));
+  const threadsBefore = procs.map((p) => cpuSecondsByThread(p.pid));
   const self = process.cpuUsage();
   const result = await autocannon({ ...options, duration: seconds });
   const used = procs.map((p, i) => cpuSeconds(p.pid) - (before[i] as number));
+  const threads = procs.map((p, i) => {
+    const now = cpuSecondsByThread(p.pid);
+    return { main: now.main - (threadsBefore[i]?.main ?? 0), others: now.others - (threadsBefore[i]?.others ?? 0) };
+  });
   const selfUsed = process.cpuUsage(self);
   const ok = result['2xx'];
   console.log(`\n${label}: ${ok} exchanges completed (${result.non2xx} non-2xx, ${result.errors} errors) in ${seconds} s, ${connections} connections, ${bodyBytes} B bodies`);
   procs.forEach((p, i) => {
     const us = ok === 0 ? 0 : ((used[i] as number) * 1e6) / ok;
-    console.log(`  ${p.name.padEnd(12)} ${(used[i] as number).toFixed(2).padStart(7)} s CPU  ${us.toFixed(0).padStart(6)} µs per exchange`);
+    const t = threads[i] as { main: number; others: number };
+    const perExchange = (s: number): string => (ok === 0 ? '0' : ((s * 1e6) / ok).toFixed(0));
+    console.log(`  ${p.name.padEnd(12)} ${(used[i] as number).toFixed(2).padStart(7)} s CPU  ${us.toFixed(0).padStart(6)} µs per exchange (main thread ${perExchange(t.main)}, other threads ${perExchange(t.others)})`);
   });
   console.log(`  ${'load (self)'.padEnd(12)} ${((selfUsed.user + selfUsed.system) / 1e6).toFixed(2).padStart(7)} s CPU`);
 }
@@ -83,9 +90,11 @@ try {
   ], tonle.headers);
   const after = await Promise.all(Object.values(servers).map((u) => batchTotals(u)));
   Object.keys(servers).forEach((name, i) => {
-    const count = (after[i]?.count ?? 0) - (before[i]?.count ?? 0);
-    const sum = (after[i]?.sum ?? 0) - (before[i]?.sum ?? 0);
-    console.log(`  ${name} messages per signature: ${count === 0 ? 'n/a' : (sum / count).toFixed(2)} (${count} signatures, warm-up included)`);
+    const b = before[i];
+    const a = after[i];
+    if (a === undefined || b === undefined) return;
+    const { messagesPerSignature, recordsPerCommit } = batchAverages(b, a);
+    console.log(`  ${name} messages per signature: ${messagesPerSignature} (${a.signatures - b.signatures} signatures), log records per group commit: ${recordsPerCommit} (${a.commits - b.commits} commits); warm-up included`);
   });
 } finally {
   if (tonle !== undefined) await stopTonle(tonle);

@@ -53,3 +53,31 @@ export function resetPeakRss(pid: number): void {
     }
   }
 }
+
+/**
+ * CPU seconds used so far by one process's main thread and by its other threads together (Node names them
+ * all `node`; the others are the libuv pool: file system calls, fdatasync, asynchronous crypto; and V8's
+ * helpers: concurrent GC and compilation). A V8 CPU profile samples only the main thread, so the second
+ * figure is what a profile cannot show.
+ */
+export function cpuSecondsByThread(pid: number): { main: number; others: number } {
+  const out = { main: 0, others: 0 };
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      const seconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+      if (Number(tid) === pid) out.main += seconds;
+      else out.others += seconds;
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}

@@ -83,6 +83,9 @@ function summarise(file: string, top: number, callersOf: readonly string[]): voi
   const inclusiveFn = new Map<string, number>();
   // node internals and native code charged to the nearest caller that is Tonle or a dependency
   const charged = new Map<string, number>();
+  // everything (dependencies and node internals included) charged to the nearest Tonle function
+  const chargedFn = new Map<string, number>();
+  const outside = new Map<string, number>();
   for (const [id, us] of selfUs) {
     const seen = new Set<string>();
     const seenFn = new Set<string>();
@@ -109,6 +112,21 @@ function summarise(file: string, top: number, callersOf: readonly string[]): voi
       }
     }
     charged.set(owner, (charged.get(owner) ?? 0) + us);
+    let ownerFn = '(no Tonle caller)';
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const f = byId.get(cur)?.callFrame;
+      if (f === undefined) break;
+      if (f.url.includes('/packages/')) {
+        ownerFn = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/packages\//, '')}:${f.lineNumber + 1}`;
+        break;
+      }
+    }
+    chargedFn.set(ownerFn, (chargedFn.get(ownerFn) ?? 0) + us);
+    if (ownerFn === '(no Tonle caller)') {
+      const f = byId.get(id)?.callFrame;
+      const k = `${owner} :: ${f?.functionName || '(anonymous)'} ${f?.url.replace(/^.*\/(packages|node_modules)\//, '') ?? ''}`;
+      outside.set(k, (outside.get(k) ?? 0) + us);
+    }
     for (const f of seenFn) inclusiveFn.set(f, (inclusiveFn.get(f) ?? 0) + us);
   }
   const busy = total - idle;
@@ -124,6 +142,10 @@ function summarise(file: string, top: number, callersOf: readonly string[]): voi
   }
   console.log('\n  inclusive time by Tonle function:');
   for (const [k, us] of [...inclusiveFn].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${pct(us, busy)}  ${k}`);
+  console.log('\n  self time charged to the nearest Tonle function (what it calls included, unless another Tonle function is nearer):');
+  for (const [k, us] of [...chargedFn].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${pct(us, busy)}  ${k}`);
+  console.log('\n  self time with no Tonle caller, by owner and function:');
+  for (const [k, us] of [...outside].sort((a, b) => b[1] - a[1]).slice(0, top)) if (!k.includes('(idle)')) console.log(`  ${pct(us, busy)}  ${k}`);
   console.log('\n  self time by function:');
   for (const [k, us] of [...fn].sort((a, b) => b[1] - a[1]).slice(0, top)) if (!k.startsWith('(idle)')) console.log(`  ${pct(us, busy)}  ${k}`);
   for (const name of callersOf) callers(profile, selfUs, name, 6, busy);

@@ -10,7 +10,7 @@ import { NGINX, startNginxChain } from './nginx.ts';
 import { cpuSeconds, peakRssMiB, resetPeakRss } from './process-stats.ts';
 import { freePort, startNode as tsx, startPlainTwoHop, waitFor } from './processes.ts';
 import { makeBenchTls } from './tls.ts';
-import { batchTotals, startTonle, stopTonle, type TonleInstance, type TonleOptions } from './tonle.ts';
+import { batchAverages, batchTotals, startTonle, stopTonle, type BatchTotals, type TonleInstance, type TonleOptions } from './tonle.ts';
 
 const here = new URL('.', import.meta.url).pathname;
 const DURATION = Number(process.env['TONLE_BENCH_SECONDS'] ?? 8);
@@ -47,6 +47,8 @@ interface Row {
   peakRssMiB: Record<string, number>;
   /** Messages per signature on each security server (adaptive batch signing), when measured. */
   averageSigningBatch?: Record<string, number>;
+  /** Message-log records per group commit (one write + fdatasync) on each security server, when measured. */
+  averageCommitRecords?: Record<string, number>;
   ratioToPlainTwoHop?: number;
   p99RatioToPlainTwoHop?: number;
   /** Streamed scenarios: MB/s against the plain two-hop's streamed MB/s. */
@@ -161,11 +163,11 @@ async function measureTonle(scenario: string, size: number, tonle: TonleInstance
     tonle.headers,
   );
   row.averageSigningBatch = {};
+  row.averageCommitRecords = {};
   for (const [name, url] of Object.entries(servers)) {
-    const after = await batchTotals(url);
-    const b = before[name] as { sum: number; count: number };
-    const count = after.count - b.count;
-    row.averageSigningBatch[name] = count === 0 ? 0 : Math.round(((after.sum - b.sum) / count) * 100) / 100;
+    const averages = batchAverages(before[name] as BatchTotals, await batchTotals(url));
+    row.averageSigningBatch[name] = averages.messagesPerSignature;
+    row.averageCommitRecords[name] = averages.recordsPerCommit;
   }
   return row;
 }
@@ -276,7 +278,7 @@ function machineInfo(): Record<string, unknown> {
 }
 
 function printTable(rows: readonly Row[]): void {
-  const header = ['scenario', 'body', 'req/s', 'p50 ms', 'p99 ms', 'MB/s', 'x plain', 'p99 x plain', 'errors', 'CPU µs per exchange', 'peak RSS MiB', 'msgs/signature'];
+  const header = ['scenario', 'body', 'req/s', 'p50 ms', 'p99 ms', 'MB/s', 'x plain', 'p99 x plain', 'errors', 'CPU µs per exchange', 'peak RSS MiB', 'msgs/signature', 'records/commit'];
   const lines = rows.map((r) => [
     r.scenario,
     r.bodyBytes >= 1024 ** 3 ? `${r.bodyBytes / 1024 ** 3} GiB` : r.bodyBytes >= 1024 * 1024 ? `${r.bodyBytes / 1024 / 1024} MiB` : `${r.bodyBytes / 1024} KiB`,
@@ -290,6 +292,7 @@ function printTable(rows: readonly Row[]): void {
     Object.entries(r.cpuMicrosPerExchange).map(([k, v]) => `${k} ${v}`).join(', '),
     Object.entries(r.peakRssMiB).map(([k, v]) => `${k} ${v}`).join(', '),
     Object.entries(r.averageSigningBatch ?? {}).map(([k, v]) => `${k} ${v}`).join(', '),
+    Object.entries(r.averageCommitRecords ?? {}).map(([k, v]) => `${k} ${v}`).join(', '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const fmt = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;

@@ -86,14 +86,36 @@ export async function startTonle(providerPort: number, basePort: number, options
 }
 
 /** Sum and count of the signing batch-size histogram, to report the average batch of a scenario. */
-export async function batchTotals(metricsUrl: string): Promise<{ sum: number; count: number }> {
+/** A security server's batch counters so far: signatures and the messages they covered, group commits and their records. */
+export interface BatchTotals {
+  readonly signatures: number;
+  readonly signedMessages: number;
+  readonly commits: number;
+  readonly committedRecords: number;
+}
+
+export async function batchTotals(metricsUrl: string): Promise<BatchTotals> {
   const text = await (await fetch(metricsUrl)).text();
   const value = (name: string): number =>
     text
       .split('\n')
       .filter((line) => line.startsWith(name))
       .reduce((acc, line) => acc + Number(line.split(' ').at(-1)), 0);
-  return { sum: value('tonle_signing_batch_size_sum'), count: value('tonle_signing_batch_size_count') };
+  return {
+    signatures: value('tonle_signing_batch_size_count'),
+    signedMessages: value('tonle_signing_batch_size_sum'),
+    commits: value('tonle_message_log_commit_records_count'),
+    committedRecords: value('tonle_message_log_commit_records_sum'),
+  };
+}
+
+/** Messages per signature and records per group commit between two readings (0 where there were none). */
+export function batchAverages(before: BatchTotals, after: BatchTotals): { messagesPerSignature: number; recordsPerCommit: number } {
+  const ratio = (n: number, d: number): number => (d === 0 ? 0 : Math.round((n / d) * 100) / 100);
+  return {
+    messagesPerSignature: ratio(after.signedMessages - before.signedMessages, after.signatures - before.signatures),
+    recordsPerCommit: ratio(after.committedRecords - before.committedRecords, after.commits - before.commits),
+  };
 }
 
 /** Stops a sandbox and everything it started, and waits until it has (so the next one gets the cores and ports). */

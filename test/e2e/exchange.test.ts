@@ -12,7 +12,8 @@ let original: { a: Network['a']['signing']; b: Network['b']['signing'] };
 let confChanged = false;
 
 beforeAll(async () => {
-  net = await startNetwork();
+  // debug: the per-exchange lines are written too, so the log checks below cover them
+  net = await startNetwork({ logLevel: 'debug' });
   original = { a: { ...net.a.signing }, b: { ...net.b.signing } };
 }, 180_000);
 afterAll(async () => net?.close());
@@ -265,5 +266,18 @@ describe('logs', () => {
     expect(all).not.toContain(bodyMarker);
     expect(net.b.logLines.some((l) => l.includes(detail) && l.includes('Server.ServerProxy.AccessDenied'))).toBe(true);
     expect(net.a.logLines.some((l) => l.includes(detail))).toBe(true);
+  });
+
+  it('at debug, carry one line per exchange on each side with the exchange ids', async () => {
+    const res = await send(`${SERVICE}/echo`, { method: 'POST', headers: [CLIENT], body: Buffer.from('{}') });
+    expect(res.status).toBe(200);
+    const id = String(res.headers['x-road-id']);
+    const lines = (side: readonly string[], msg: string) => side.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['msg'] === msg && (l['xroad'] as { id?: string } | undefined)?.id === id);
+    const consumer = lines(net.a.logLines, 'exchange done');
+    const provider = lines(net.b.logLines, 'served');
+    expect(consumer).toHaveLength(1);
+    expect(provider).toHaveLength(1);
+    expect(consumer[0]).toMatchObject({ status: 200, xroad: { client: 'EE/GOV/1111/consumer' } });
+    expect(provider[0]).toMatchObject({ status: 200, xroad: { client: 'EE/GOV/1111/consumer' } });
   });
 });

@@ -107,6 +107,8 @@ export interface NetworkOptions {
    * both provider servers are then listed with their own ports and reached directly (no relay).
    */
   readonly secondProvider?: boolean;
+  /** The servers' log level (default info; debug adds a line per exchange). */
+  readonly logLevel?: 'info' | 'debug';
 }
 
 export async function startNetwork(options: NetworkOptions = {}): Promise<Network> {
@@ -182,7 +184,7 @@ export async function startNetwork(options: NetworkOptions = {}): Promise<Networ
     const clock = new MutableClock();
     const logLines: string[] = [];
     const batchSizes: number[] = [];
-    const log = createLogger({ level: 'info', base: { server: name }, destination: new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } }) });
+    const log = createLogger({ level: options.logLevel ?? 'info', base: { server: name }, destination: new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } }) });
     const serverConf = createServerConf({ store: createFileServerConfStore({ path: join(dir, `serverconf-${name}.json`) }) });
     await serverConf.initialize({ owner: memberId(INSTANCE, 'GOV', member), serverCode: serverCodes[name] });
     const messageLog = createMemoryMessageLog();

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { decodePemAll, encodePem, loadPrivateKey, type Signer } from '@tonle/pki';
-import { formatSecurityServerId, parseClientId, parseConfigurationAnchor, parseSecurityServerId, parseServiceId, type Clock, type ConfigurationAnchor, type SecurityServerId } from '@tonle/protocol';
+import { formatSecurityServerId, parseConfigurationAnchor, parseSecurityServerId, type Clock, type ConfigurationAnchor, type SecurityServerId } from '@tonle/protocol';
 import type { KeyObject } from 'node:crypto';
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -71,7 +71,7 @@ interface ExchangeInputs {
   /** The client proxy's HTTPS identity; the HTTPS listener starts only with it. */
   readonly clientProxyTls?: ClientProxyTlsIdentity;
   readonly onBatch?: (size: number) => void;
-  readonly onLogCommit?: (durationMs: number) => void;
+  readonly onLogCommit?: (durationMs: number, records: number) => void;
   readonly observe?: (observation: ExchangeObservation) => void;
 }
 
@@ -231,9 +231,8 @@ function observeForOperations(ops: Operations, o: ExchangeObservation): void {
     ...(o.faultCode === undefined ? {} : { faultCode: o.faultCode }),
     durationMs: o.durationMs,
   });
-  // The ids were parsed and formatted by the proxy, so they parse again (leniently, as the message path does).
-  const client = o.ids === undefined ? undefined : parseClientId(o.ids.client, { validation: 'lenient' });
-  const service = o.ids === undefined ? undefined : parseServiceId(o.ids.service, { validation: 'lenient' });
+  const client = o.ids?.parsed.client;
+  const service = o.ids?.parsed.service;
   const defined = Object.fromEntries(
     Object.entries({
       clientXRoadInstance: client?.instance,
@@ -358,7 +357,7 @@ async function startWithOperations(input: { config: SecurityServerConfig; log: L
         tls: { cert: encodePem('CERTIFICATE', auth.certificate), key: auth.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
         ...(clientProxyTls === undefined ? {} : { clientProxyTls }),
         onBatch: (size) => ops.metrics.onBatch(size),
-        onLogCommit: (durationMs) => ops.metrics.onLogCommit(durationMs),
+        onLogCommit: (durationMs, records) => ops.metrics.onLogCommit(durationMs, records),
         observe: (o) => {
           try {
             observeForOperations(ops, o);

@@ -190,8 +190,9 @@ async function handle(services: ExchangeServices, baseLog: ExchangeServices['log
   const requestId = randomUUID();
   const clientText = formatClientId(id.client);
   const serviceText = formatServiceId(id.service);
-  const log = baseLog.child({ xroad: { id: messageId, requestId, client: clientText, service: serviceText } });
-  rememberExchange(request, { xRoadId: messageId, requestId, client: clientText, service: serviceText });
+  // The exchange's own log line is at debug: the child (with its redaction pass) only when it is written.
+  const log = baseLog.isLevelEnabled('debug') ? baseLog.child({ xroad: { id: messageId, requestId, client: clientText, service: serviceText } }) : baseLog;
+  rememberExchange(request, { xRoadId: messageId, requestId, client: clientText, service: serviceText, parsed: id });
 
   let candidates = conf.serversHosting(providerOf(id.service));
   const forced = lastHeader(pairs, XRoadHeader.SecurityServer);

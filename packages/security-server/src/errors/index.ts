@@ -1,4 +1,4 @@
-import { GatewayFault, renderFault, type FaultCode } from '@tonle/protocol';
+import { GatewayFault, renderFault, type ClientId, type FaultCode, type ServiceId } from '@tonle/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 
@@ -39,8 +39,10 @@ export function asFault(error: unknown, side: 'Server.ClientProxy' | 'Server.Ser
 export interface ExchangeIds {
   readonly xRoadId: string;
   readonly requestId: string;
+  /** The client and service as formatted text (logs, records) and as parsed (operational monitoring). */
   readonly client: string;
   readonly service: string;
+  readonly parsed: { readonly client: ClientId; readonly service: ServiceId };
 }
 
 const exchanges = new WeakMap<object, ExchangeIds>();

@@ -75,14 +75,16 @@ export interface MessageLogDeps {
   readonly clock: Clock;
   readonly signer: CheckpointSigner;
   readonly timestamper: Timestamper;
-  /** Receives the duration of each group commit (write + fdatasync), e.g. the security server metrics. */
-  readonly metrics?: { onLogCommit(durationMs: number): void };
+  /** Receives each group commit's duration (write + fdatasync) and record count, e.g. the security server metrics. */
+  readonly metrics?: { onLogCommit(durationMs: number, records: number): void };
   /** pino-like logger; only operational events, never bodies. */
   readonly log?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
 }
 
 interface Waiter {
   readonly buf: Buffer;
+  /** Log records (frames) in `buf`. */
+  readonly records: number;
   readonly resolve: () => void;
   readonly reject: (e: unknown) => void;
 }
@@ -392,7 +394,7 @@ class FileMessageLog implements MessageLog {
     segment.size += buf.length;
     if (segment.size >= this.#segmentMaxBytes) this.#requestRotation();
     try {
-      await this.#enqueue(buf);
+      await this.#enqueue(buf, frames.length);
     } catch (cause) {
       throw new GatewayFault(`${prefix}.LoggingFailed`, undefined, { cause });
     }
@@ -415,10 +417,10 @@ class FileMessageLog implements MessageLog {
 
   // ------------------------------------------------------------------------------------- group commit
 
-  #enqueue(buf: Buffer): Promise<void> {
+  #enqueue(buf: Buffer, records = 1): Promise<void> {
     if (this.#broken !== undefined) return Promise.reject(this.#broken instanceof Error ? this.#broken : new Error(String(this.#broken)));
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ buf, resolve, reject });
+      this.#queue.push({ buf, records, resolve, reject });
       if (!this.#flushing) void this.#flushLoop();
     });
   }
@@ -436,7 +438,7 @@ class FileMessageLog implements MessageLog {
         let written = 0;
         while (written < data.length) written += (await handle.write(data, written, data.length - written)).bytesWritten;
         await handle.datasync();
-        this.#deps.metrics?.onLogCommit(performance.now() - started);
+        this.#deps.metrics?.onLogCommit(performance.now() - started, batch.reduce((n, w) => n + w.records, 0));
       } catch (e) {
         // Fail closed: after a failed write the file state is unknown, so nothing else is acknowledged.
         this.#broken = e;

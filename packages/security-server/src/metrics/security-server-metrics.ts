@@ -30,12 +30,13 @@ export interface SecurityServerMetrics {
   readonly requestDuration: Histogram;
   readonly signingBatchSize: Histogram;
   readonly logCommitSeconds: Histogram;
+  readonly logCommitRecords: Histogram;
   /** One finished request (architecture §11: by client, service and fault code, with latency). */
   recordRequest(o: RequestObservation): void;
   /** Pass as the batch signer's `metrics.onBatch`. */
   onBatch(size: number): void;
-  /** Message-log commit (fsync) latency. */
-  onLogCommit(durationMs: number): void;
+  /** One message-log group commit: its latency (write + fsync) and how many records it made durable. */
+  onLogCommit(durationMs: number, records: number): void;
 }
 
 /**
@@ -53,6 +54,7 @@ export function createSecurityServerMetrics({ registry, clock, sources = {} }: {
   const requestDuration = registry.histogram({ name: 'tonle_request_duration_seconds', help: 'Time from request in to response out, by side and service.', labelNames: ['side', 'service'], buckets: LATENCY_BUCKETS });
   const signingBatchSize = registry.histogram({ name: 'tonle_signing_batch_size', help: 'Messages covered by one batch signature.', buckets: BATCH_SIZE_BUCKETS });
   const logCommitSeconds = registry.histogram({ name: 'tonle_message_log_commit_seconds', help: 'Message-log group commit (fsync) latency.', buckets: COMMIT_BUCKETS });
+  const logCommitRecords = registry.histogram({ name: 'tonle_message_log_commit_records', help: 'Records (messages, materials, checkpoints) made durable by one message-log group commit.', buckets: BATCH_SIZE_BUCKETS });
 
   registry.gauge({
     name: 'tonle_globalconf_valid',
@@ -119,6 +121,7 @@ export function createSecurityServerMetrics({ registry, clock, sources = {} }: {
     requestDuration,
     signingBatchSize,
     logCommitSeconds,
+    logCommitRecords,
     recordRequest(o) {
       requests.inc({ side: o.side, client: o.client, service: o.service, fault_code: o.faultCode ?? '' });
       requestDuration.observe({ side: o.side, service: o.service }, Math.max(0, o.durationMs) / 1000);
@@ -126,8 +129,9 @@ export function createSecurityServerMetrics({ registry, clock, sources = {} }: {
     onBatch(size) {
       signingBatchSize.observe({}, size);
     },
-    onLogCommit(durationMs) {
+    onLogCommit(durationMs, records) {
       logCommitSeconds.observe({}, Math.max(0, durationMs) / 1000);
+      logCommitRecords.observe({}, records);
     },
   };
 }

@@ -184,9 +184,10 @@ async function serve(
   if (h(XRoadHeader.Client) !== d.client || h(XRoadHeader.Id) !== d.messageId || h(XRoadHeader.RequestId) !== d.requestId) {
     throw fault('Server.ServerProxy.InvalidRequest', 'The X-Road headers do not match the signed request');
   }
-  const log = baseLog.child({ xroad: { id: d.messageId, requestId: d.requestId, client: d.client, service: d.service } });
+  // The exchange's own log line is at debug: the child (with its redaction pass) only when it is written.
+  const log = baseLog.isLevelEnabled('debug') ? baseLog.child({ xroad: { id: d.messageId, requestId: d.requestId, client: d.client, service: d.service } }) : baseLog;
   // Only ids from a verified signature are recorded; refusals before that point are logged, not recorded.
-  rememberExchange(request, { xRoadId: d.messageId, requestId: d.requestId, client: d.client, service: d.service });
+  rememberExchange(request, { xRoadId: d.messageId, requestId: d.requestId, client: d.client, service: d.service, parsed: { client, service } });
   // The calling server must host the calling client.
   const hosts = conf.serversHosting(client);
   if (!peers.some((p) => hosts.some((s) => sameId(s.id, p.id)))) {

@@ -88,17 +88,36 @@ export interface TransportJwsHeader {
 
 /** The exact bytes a signer signs: `BASE64URL(header) || '.' || BASE64URL(payload)` (RFC 7515 §5.1). */
 export function signingInput(header: TransportJwsHeader, payload: Uint8Array): string {
-  // Fixed key order: alg, typ, x5c, so equal inputs give equal bytes (docs/protocol.md "JWS").
-  const h = JSON.stringify({ alg: header.alg, typ: header.typ, x5c: header.x5c });
-  return `${Buffer.from(h, 'utf8').toString('base64url')}.${b64url(payload)}`;
+  let h = encodedHeaders.get(header);
+  if (h === undefined) {
+    // Fixed key order: alg, typ, x5c, so equal inputs give equal bytes (docs/protocol.md "JWS").
+    h = Buffer.from(JSON.stringify({ alg: header.alg, typ: header.typ, x5c: header.x5c }), 'utf8').toString('base64url');
+    encodedHeaders.set(header, h);
+  }
+  return `${h}.${b64url(payload)}`;
 }
 
+/** Encoded protected headers (about 4 KiB with the x5c chain) by header object: built once per signer. */
+const encodedHeaders = new WeakMap<TransportJwsHeader, string>();
+/** Headers by certificate chain and algorithm: a signer's chain is one array for as long as its certificate holds. */
+const headers = new WeakMap<readonly Uint8Array[], Map<TransportAlgorithm, TransportJwsHeader>>();
+
 export function headerFor(signer: Pick<BytesSigner, 'algorithm' | 'certificateChain'>): TransportJwsHeader {
-  return {
-    alg: signer.algorithm,
-    typ: JWS_TYPE,
-    x5c: signer.certificateChain.map((der) => Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64')),
-  };
+  let byAlgorithm = headers.get(signer.certificateChain);
+  if (byAlgorithm === undefined) {
+    byAlgorithm = new Map();
+    headers.set(signer.certificateChain, byAlgorithm);
+  }
+  let header = byAlgorithm.get(signer.algorithm);
+  if (header === undefined) {
+    header = Object.freeze({
+      alg: signer.algorithm,
+      typ: JWS_TYPE,
+      x5c: Object.freeze(signer.certificateChain.map((der) => Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64'))),
+    });
+    byAlgorithm.set(signer.algorithm, header);
+  }
+  return header;
 }
 
 /** Signs `payload` as a compact JWS with `x5c`. */
@@ -137,15 +156,18 @@ function publicKeyOf(x5c0: string): KeyObject {
  */
 export function verifyCompact(jws: string, allowed: readonly TransportAlgorithm[] = TRANSPORT_ALGORITHMS): VerifiedJws {
   // Every message of a batch carries the same JWS: verify it once (architecture §5), then serve the result.
-  const hit = verified.get(jws);
-  if (hit !== undefined && (allowed as readonly string[]).includes(hit.header.alg)) return hit;
+  // Keyed by the signature segment (short to hash; a JWS with its x5c header is ~5 KiB) and served only
+  // to the very same JWS.
+  const signature = jws.slice(jws.lastIndexOf('.') + 1);
+  const hit = verified.get(signature);
+  if (hit !== undefined && hit.jws === jws && (allowed as readonly string[]).includes(hit.result.header.alg)) return hit.result;
   const result = verifyUncached(jws, allowed);
   if (verified.size >= 1024) verified.delete(verified.keys().next().value as string);
-  verified.set(jws, result);
+  verified.set(signature, { jws, result });
   return result;
 }
 
-const verified = new Map<string, VerifiedJws>();
+const verified = new Map<string, { readonly jws: string; readonly result: VerifiedJws }>();
 
 interface ParsedHeader {
   readonly header: TransportJwsHeader;

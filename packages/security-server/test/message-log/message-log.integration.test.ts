@@ -49,10 +49,16 @@ function record(xRoadId: string, extra: Partial<MessageRecordInput> = {}): Messa
 }
 
 const commits: number[] = [];
+const committedRecords: number[] = [];
 
 async function openLog(config: Partial<MessageLogConfig> & { directory: string }, clock = manualClock(), tsaUrl = tsa.url): Promise<MessageLog> {
   return createMessageLog({
-    metrics: { onLogCommit: (ms) => commits.push(ms) },
+    metrics: {
+      onLogCommit: (ms, records) => {
+        commits.push(ms);
+        committedRecords.push(records);
+      },
+    },
     config: { checkpointIntervalMs: 0, ...config },
     clock,
     signer: pki.signer,
@@ -71,6 +77,8 @@ describe('message log', () => {
     // group commit: far fewer fsyncs than records
     expect(commits.length).toBeGreaterThan(0);
     expect(commits.length).toBeLessThan(300);
+    // every record made durable is counted once: 300 messages plus the materials (certificates) of the first
+    expect(committedRecords.reduce((a, b) => a + b, 0)).toBe(log.status().treeSize);
     await log.checkpoint();
     expect(log.status().pendingCheckpoints).toBe(0);
     await log.close();

@@ -31,7 +31,7 @@ describe('metrics registry', () => {
     m.recordRequest({ side: 'client', client: 'EE/GOV/1234/app', service: 'EE/GOV/5678/db/getPerson', durationMs: 250 });
     m.recordRequest({ side: 'server', client: 'EE/GOV/1234/app', service: 'EE/GOV/5678/db/getPerson', faultCode: 'Server.ServerProxy.AccessDenied', durationMs: 3 });
     m.onBatch(3);
-    m.onLogCommit(2);
+    m.onLogCommit(2, 5);
     const text = registry.render();
     const req = family(text, 'tonle_requests_total')!;
     expect(req.type).toBe('COUNTER');
@@ -49,6 +49,7 @@ describe('metrics registry', () => {
     expect(text).toMatch(/tonle_request_duration_seconds_sum\{side="client",service="EE\/GOV\/5678\/db\/getPerson"\} 0\.26\d*/);
     expect(family(text, 'tonle_signing_batch_size')!.metrics[0]).toMatchObject({ count: '1', sum: '3', buckets: { '2': '0', '4': '1', '256': '1' } });
     expect(family(text, 'tonle_message_log_commit_seconds')!.metrics[0]!.count).toBe('1');
+    expect(family(text, 'tonle_message_log_commit_records')!.metrics[0]).toMatchObject({ count: '1', sum: '5' });
     expect(family(text, 'tonle_globalconf_valid')!.metrics[0]!.value).toBe('1');
     expect(family(text, 'tonle_globalconf_age_seconds')!.metrics[0]!.value).toBe('60');
     expect(family(text, 'tonle_globalconf_expires_in_seconds')!.metrics[0]!.value).toBe('600');

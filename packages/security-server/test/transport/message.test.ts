@@ -15,6 +15,8 @@ import {
   sealResponse,
   type BytesSigner,
   type TransportAlgorithm,
+  JwsError,
+  verifyCompact,
 } from '../../src/transport/index.ts';
 import { createOpensslPki, type KeyType, type OpensslPki } from '../support/openssl-pki.ts';
 
@@ -51,6 +53,19 @@ describe('transport JWS', () => {
     expect(payload['kind']).toBe('request');
     expect(payload['path']).toBe('/r1/EE/GOV/222/b/svc/x/y?q=1');
     expect(result.protectedHeader.x5c).toHaveLength(2);
+  });
+
+  it('a verified JWS is remembered only for the very same JWS: another payload under its signature fails', async () => {
+    const signer = signers.get('ES256') as BytesSigner;
+    const { jws } = await request(signer, new Uint8Array([1]));
+    expect(verifyCompact(jws).header.alg).toBe('ES256');
+    expect(verifyCompact(jws).header.alg).toBe('ES256');
+    const [h, p, s] = jws.split('.') as [string, string, string];
+    const other = Buffer.from(p, 'base64url');
+    other.writeUInt8(other.readUInt8(other.length - 2) ^ 1, other.length - 2);
+    expect(() => verifyCompact(`${h}.${other.toString('base64url')}.${s}`)).toThrow(JwsError);
+    // a JWS restricted to other algorithms is refused even when its verification is remembered
+    expect(() => verifyCompact(jws, ['RS256'])).toThrow(JwsError);
   });
 
   it('a signer refuses an algorithm that does not fit its key', () => {
