@@ -16,7 +16,7 @@ import { createFileServerConfStore, createServerConf, type ServerConf } from '..
 import { ROLES, createOperations, type Operations } from '../admin-api/index.ts';
 import { createBatchSigner } from '../signer/index.ts';
 import { createBatchingMessageSigner, createKeyObjectSigner, probePeer, type TransportAlgorithm } from '../transport/index.ts';
-import { createMemoryMessageLog } from './memory-message-log.ts';
+import { createMemoryMessageLog, type MemoryMessageLog } from './memory-message-log.ts';
 import { exchangeGlobalConf } from './peers.ts';
 import { startSecurityServer, type ExchangeObservation, type RunningSecurityServer } from './security-server.ts';
 import { createSignerTrust } from './trust.ts';
@@ -76,7 +76,7 @@ interface ExchangeInputs {
 }
 
 /** Opens the message log and starts both exchange listeners over the given trust state and credentials. */
-async function startExchange(input: ExchangeInputs): Promise<{ server: RunningSecurityServer; messageLog: MessageLog | ReturnType<typeof createMemoryMessageLog> }> {
+async function startExchange(input: ExchangeInputs): Promise<{ server: RunningSecurityServer; messageLog: MessageLog | MemoryMessageLog }> {
   const { config, log, clock, serverId, holder, ocsp, serverConf, bytesSigner } = input;
   const signingCert = bytesSigner.certificateChain[0] as Uint8Array;
   const signer = createBatchingMessageSigner({
@@ -98,7 +98,7 @@ async function startExchange(input: ExchangeInputs): Promise<{ server: RunningSe
         ...(input.onLogCommit === undefined ? {} : { metrics: { onLogCommit: input.onLogCommit } }),
       })
     : createMemoryMessageLog();
-  if (!durableLog) log.warn('messageLog.directory is not set: message records are kept in memory only and are lost on exit');
+  if (!durableLog) log.warn('messageLog.directory is not set: only the most recent message records are kept, in memory, and are lost on exit');
   const globalConf = exchangeGlobalConf(holder);
   const server = await startSecurityServer({
     clock,
@@ -284,7 +284,7 @@ async function startWithOperations(input: { config: SecurityServerConfig; log: L
   });
   const clientProxyTls = await clientProxyTlsFor(config, clock, log);
   let trust: { holder: GlobalConfHolder; ocsp: OcspService } | undefined;
-  let exchange: { server: RunningSecurityServer; messageLog: MessageLog | ReturnType<typeof createMemoryMessageLog> } | undefined;
+  let exchange: { server: RunningSecurityServer; messageLog: MessageLog | MemoryMessageLog } | undefined;
   let resolveExchange: (server: RunningSecurityServer) => void = () => undefined;
   const exchangeStarted = new Promise<RunningSecurityServer>((resolve) => (resolveExchange = resolve));
 
