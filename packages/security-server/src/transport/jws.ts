@@ -153,15 +153,18 @@ function publicKeyOf(x5c0: string): KeyObject {
  * Parses and verifies a compact transport JWS: the algorithm must be allowed and fit the key of the
  * first `x5c` certificate, and the signature must verify. Does NOT decide whether that certificate is
  * trusted: the caller checks the chain, OCSP and the signer's identity.
+ *
+ * With `remember` (a batch signature, which every message of its batch carries), the result is kept and
+ * served again to the very same JWS: a batch is verified once (architecture §5). A single message's JWS
+ * is never seen twice, so keeping it would only hold ~5 KiB per message in memory.
  */
-export function verifyCompact(jws: string, allowed: readonly TransportAlgorithm[] = TRANSPORT_ALGORITHMS): VerifiedJws {
-  // Every message of a batch carries the same JWS: verify it once (architecture §5), then serve the result.
-  // Keyed by the signature segment (short to hash; a JWS with its x5c header is ~5 KiB) and served only
-  // to the very same JWS.
+export function verifyCompact(jws: string, allowed: readonly TransportAlgorithm[] = TRANSPORT_ALGORITHMS, options: { readonly remember?: boolean } = {}): VerifiedJws {
+  // Keyed by the signature segment (short to hash; a JWS with its x5c header is ~5 KiB).
   const signature = jws.slice(jws.lastIndexOf('.') + 1);
   const hit = verified.get(signature);
   if (hit !== undefined && hit.jws === jws && (allowed as readonly string[]).includes(hit.result.header.alg)) return hit.result;
   const result = verifyUncached(jws, allowed);
+  if (options.remember !== true) return result;
   if (verified.size >= 1024) verified.delete(verified.keys().next().value as string);
   verified.set(signature, { jws, result });
   return result;

@@ -240,7 +240,7 @@ export function openHead<K extends Descriptor['kind']>(
 ): OpenedHead<Extract<Descriptor, { kind: K }>> {
   let verified;
   try {
-    verified = verifyCompact(envelope.jws, allowed);
+    verified = verifyCompact(envelope.jws, allowed, { remember: envelope.proof !== undefined });
   } catch (error) {
     if (error instanceof JwsError && error.reason !== 'malformed') throw new TransportCheckError('signature', 'The signature does not verify', { cause: error });
     throw new TransportCheckError('malformed', 'The signature is malformed', { cause: error });
