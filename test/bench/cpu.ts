@@ -7,7 +7,7 @@
 import { type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { cpuSeconds, cpuSecondsByThread } from './process-stats.ts';
+import { cpuSeconds, cpuSecondsByThread, settleDisk } from './process-stats.ts';
 import { freePort, startNode, startPlainTwoHop, waitFor } from './processes.ts';
 import { makeBenchTls } from './tls.ts';
 import { batchAverages, batchTotals, startTonle, stopTonle, type TonleInstance } from './tonle.ts';
@@ -37,6 +37,7 @@ interface Proc {
 async function run(label: string, url: string, procs: readonly Proc[], headers: Record<string, string>): Promise<void> {
   const body = Buffer.alloc(bodyBytes, 0x62);
   const options = { url, connections, method: 'POST' as const, headers: { 'content-type': 'application/octet-stream', ...headers }, body };
+  settleDisk();
   await autocannon({ ...options, duration: 2 });
   const before = procs.map((p) => cpuSeconds(p.pid));
   const threadsBefore = procs.map((p) => cpuSecondsByThread(p.pid));

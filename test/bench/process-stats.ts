@@ -1,6 +1,7 @@
 // CPU time and peak memory of benchmark processes, read from /proc (Linux): CPU as user+system clock
 // ticks summed over a process and its children (nginx workers), peak RSS from VmHWM, which writing 5 to
 // clear_refs resets before each scenario.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100;
@@ -80,4 +81,13 @@ export function cpuSecondsByThread(pid: number): { main: number; others: number 
     }
   }
   return out;
+}
+
+/**
+ * Writes the machine's dirty pages back (`sync`) and waits, so a scenario does not pay for the disk writes
+ * of the one before it: a streamed gigabyte leaves gigabytes of spool and log pages to write back, which
+ * made the next scenario's fsyncs (the message log's group commits) many times slower.
+ */
+export function settleDisk(): void {
+  spawnSync('sync', { stdio: 'ignore' });
 }

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import autocannon from 'autocannon';
 import { request } from 'undici';
 import { NGINX, startNginxChain } from './nginx.ts';
-import { cpuSeconds, peakRssMiB, resetPeakRss } from './process-stats.ts';
+import { cpuSeconds, peakRssMiB, resetPeakRss, settleDisk } from './process-stats.ts';
 import { freePort, startNode as tsx, startPlainTwoHop, waitFor } from './processes.ts';
 import { makeBenchTls } from './tls.ts';
 import { batchAverages, batchTotals, startTonle, stopTonle, type BatchTotals, type TonleInstance, type TonleOptions } from './tonle.ts';
@@ -68,6 +68,7 @@ function* streamedBody(total: number): Generator<Buffer> {
  * both directions (2 x the body per second); peak RSS shows whether a hop held the body.
  */
 async function measureStreamed(scenario: string, url: string, procs: readonly Proc[], headers: Record<string, string> = {}): Promise<Row> {
+  settleDisk();
   for (const p of procs) resetPeakRss(p.pid);
   const before = procs.map((p) => cpuSeconds(p.pid));
   const started = performance.now();
@@ -117,6 +118,7 @@ async function load(url: string, bodyBytes: number, headers: Record<string, stri
 }
 
 async function measure(scenario: string, bodyBytes: number, url: string, procs: readonly Proc[], headers?: Record<string, string>): Promise<Row> {
+  settleDisk();
   // a short warm-up so connection pools and JIT are in their steady state
   await autocannon({ url, connections: CONNECTIONS, duration: 1, method: 'POST', body: Buffer.alloc(bodyBytes, 0x62), headers: headers ?? {} });
   for (const p of procs) resetPeakRss(p.pid);
