@@ -1,17 +1,16 @@
 // Issue "Sandbox": start the sandbox as a user would (`node scripts/tonle.mjs sandbox`, which is what
 // `npm start` runs), read network.json, call through both security servers (plain HTTP and the client
 // SDK), stop it with SIGTERM and check that no process it started is left.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@tonle/client-sdk';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startSandbox, type RunningSandbox, type SandboxNetwork } from './support/sandbox.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'tonle-sandbox-e2e-'));
 // Away from the default ports (so a developer's own sandbox can keep running) and below the ephemeral
 // range 32768-60999, where other tests' port-0 listeners and outgoing connections take their ports.
 const basePort = 10_000 + Math.floor(Math.random() * 500) * 30;
@@ -25,40 +24,23 @@ function alive(pid: number): boolean {
   }
 }
 
-interface Network {
-  instance: string;
-  consumer: { client: string; clientProxyUrl: string; messageLogDir: string; adminUrl: string; adminApiKey: string; monitoringUrl: string };
-  provider: { client: string; service: string; samplePath: string; messageLogDir: string };
-  registry: { configurationUrl: string; anchorFile: string; adminUrl: string; adminApiKey: string };
-  trust: { caCertFile: string; ocspUrl: string; tsaUrl: string; tsaCertFile: string; anchorsDir: string };
-  pids: number[];
-}
-
 describe('tonle sandbox', () => {
-  const child = spawn(process.execPath, [join(root, 'scripts/tonle.mjs'), 'sandbox', '--dir', dir, '--base-port', String(basePort)], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  let sandbox: RunningSandbox | undefined;
+  let network: SandboxNetwork | undefined;
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  let network: Network | undefined;
+  let dir = '';
 
-  afterAll(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    for (const pid of network?.pids ?? []) if (alive(pid)) process.kill(pid, 'SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => sandbox?.destroy());
 
   it('comes up, sends a first request and prints what to try next', async () => {
-    const deadline = performance.now() + 240_000;
-    while (!output.includes('Press Ctrl+C to stop') && child.exitCode === null && performance.now() < deadline) await sleep(250);
+    sandbox = await startSandbox(basePort);
+    network = sandbox.network;
+    dir = sandbox.dir;
+    output = sandbox.output();
     expect(output, output).toContain('Tonle sandbox is ready');
     expect(output).toMatch(/X-Road-Id {10}KH-[0-9a-f-]{36}/);
     expect(output).toContain("curl -H 'X-Road-Client: KH/GOV/70000001/benefits'");
     expect(output).toContain('audit verify');
-    network = JSON.parse(readFileSync(join(dir, 'network.json'), 'utf8')) as Network;
     expect(network.instance).toBe('KH');
     for (const file of [network.trust.caCertFile, network.trust.tsaCertFile, network.registry.anchorFile]) expect(existsSync(file)).toBe(true);
   }, 300_000);
@@ -147,8 +129,7 @@ describe('tonle sandbox', () => {
     if (network === undefined) throw new Error('the sandbox did not start');
     expect(network.pids.length).toBeGreaterThanOrEqual(6);
     expect(network.pids.every(alive)).toBe(true);
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await sandbox?.terminate()).toBe(0);
     const deadline = performance.now() + 20_000;
     while (network.pids.some(alive) && performance.now() < deadline) await sleep(200);
     expect(network.pids.filter(alive)).toEqual([]);

@@ -12,15 +12,19 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 /** The parts of `<dir>/network.json` (docs/sandbox.md) the tests use. */
 export interface SandboxNetwork {
   readonly instance: string;
-  readonly consumer: { client: string; clientProxyUrl: string; clientProxyHttpsUrl: string; adminUrl: string; adminApiKey: string; monitoringUrl: string };
+  readonly consumer: { client: string; clientProxyUrl: string; clientProxyHttpsUrl: string; adminUrl: string; adminApiKey: string; monitoringUrl: string; messageLogDir: string };
   readonly provider: {
     client: string;
     service: string;
+    samplePath: string;
     testbenchService: string;
     clientProxyUrl: string;
     adminUrl: string;
     adminApiKey: string;
+    messageLogDir: string;
   };
+  readonly registry: { configurationUrl: string; anchorFile: string; adminUrl: string; adminApiKey: string };
+  readonly trust: { caCertFile: string; ocspUrl: string; tsaUrl: string; tsaCertFile: string; anchorsDir: string };
   readonly sampleServiceUrl: string;
   readonly pids: readonly number[];
   readonly processes: Readonly<Record<string, number>>;
@@ -31,6 +35,8 @@ export interface RunningSandbox {
   readonly network: SandboxNetwork;
   /** Everything the sandbox printed so far. */
   output(): string;
+  /** Stops the sandbox as Ctrl+C does (SIGTERM) and resolves with its exit code; the folder stays. */
+  terminate(): Promise<number | null>;
   /** SIGKILLs the sandbox and every process it started, and deletes its folder. */
   destroy(): void;
 }
@@ -50,7 +56,7 @@ function alive(pid: number): boolean {
  * below 32768 and away from other tests' ranges: two sandboxes must never share ports.
  */
 export async function startSandbox(basePort: number, timeoutMs = 240_000): Promise<RunningSandbox> {
-  const dir = mkdtempSync(join(tmpdir(), 'tonle-sandbox-sdk-'));
+  const dir = mkdtempSync(join(tmpdir(), 'tonle-sandbox-e2e-'));
   const child = spawn(process.execPath, [join(root, 'scripts/tonle.mjs'), 'sandbox', '--dir', dir, '--base-port', String(basePort)], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,6 +64,7 @@ export async function startSandbox(basePort: number, timeoutMs = 240_000): Promi
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const started: { network?: SandboxNetwork } = {};
   const destroy = (): void => {
     if (child.exitCode === null) child.kill('SIGKILL');
@@ -72,7 +79,11 @@ export async function startSandbox(basePort: number, timeoutMs = 240_000): Promi
   }
   const network = JSON.parse(readFileSync(join(dir, 'network.json'), 'utf8')) as SandboxNetwork;
   started.network = network;
-  return { dir, network, output: () => output, destroy };
+  const terminate = (): Promise<number | null> => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    return exited;
+  };
+  return { dir, network, output: () => output, terminate, destroy };
 }
 
 /** Calls a security server's admin API with its key, as an operator does with curl; non-2xx throws. */
