@@ -14,6 +14,11 @@ import { batchAverages, batchTotals, startTonle, stopTonle, type BatchTotals, ty
 
 const here = new URL('.', import.meta.url).pathname;
 const DURATION = Number(process.env['TONLE_BENCH_SECONDS'] ?? 8);
+const BENCH_STARTED = performance.now();
+/** Progress on stderr, with the seconds since the run started (where a run's minutes go). */
+function progress(line: string): void {
+  console.error(`[${String(Math.round((performance.now() - BENCH_STARTED) / 1000)).padStart(4)} s] ${line}`);
+}
 const CONNECTIONS = 50;
 const SIZES = [1024, 16 * 1024, 1024 * 1024] as const;
 
@@ -105,7 +110,7 @@ async function measureStreamed(scenario: string, url: string, procs: readonly Pr
     cpuMicrosPerExchange: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Math.round(v * 1e6)])),
     peakRssMiB: rss,
   };
-  console.error(`  ${row.scenario.padEnd(28)} ${String(STREAMED_BYTES).padStart(10)} B  ${row.megabytesPerSecond} MB/s  ${JSON.stringify(rss)} MiB peak`);
+  progress(`  ${row.scenario.padEnd(28)} ${String(STREAMED_BYTES).padStart(10)} B  ${row.megabytesPerSecond} MB/s  ${JSON.stringify(rss)} MiB peak`);
   return row;
 }
 
@@ -149,7 +154,7 @@ async function measure(scenario: string, bodyBytes: number, url: string, procs: 
     cpuMicrosPerExchange: perExchange,
     peakRssMiB: rss,
   };
-  console.error(`  ${scenario.padEnd(28)} ${String(bodyBytes).padStart(8)} B  ${String(row.requestsPerSecond).padStart(6)} req/s`);
+  progress(`  ${scenario.padEnd(28)} ${String(bodyBytes).padStart(8)} B  ${String(row.requestsPerSecond).padStart(6)} req/s`);
   return row;
 }
 
@@ -207,7 +212,7 @@ async function main(): Promise<void> {
       await waitFor(`${nginxUrl}/health`, nginx);
     }
 
-    console.error(`Benchmarking ${DURATION} s per scenario, ${CONNECTIONS} connections:`);
+    progress(`Benchmarking ${DURATION} s per scenario, ${CONNECTIONS} connections:`);
     // Streamed first: a process's resident memory rarely shrinks after a load, so a peak measured after the
     // 50-connection scenarios would show their memory, not the stream's.
     rows.push(
@@ -233,7 +238,7 @@ async function main(): Promise<void> {
       // One sandbox at a time, so two sets of security servers never compete for the cores.
       const dirs = new Map<string, string>();
       for (const setup of TONLE_SETUPS) {
-        console.error(`Starting a sandbox for ${setup.scenario}...`);
+        progress(`Starting a sandbox for ${setup.scenario}...`);
         const reused = setup.reuse === undefined ? undefined : dirs.get(setup.reuse);
         const tonle = reused === undefined ? await startTonle(providerPort, 28_100, setup) : await startTonle(providerPort, 28_100, setup, reused);
         dirs.set(setup.scenario, tonle.dir);
@@ -250,6 +255,7 @@ async function main(): Promise<void> {
           for (const size of setup.sizes) rows.push(await measureTonle(setup.scenario, size, tonle, provider.pid as number));
         } finally {
           await stopTonle(tonle);
+          progress("  sandbox stopped");
         }
       }
     }
