@@ -27,8 +27,10 @@ const SIZES = [1024, 16 * 1024, 1024 * 1024] as const;
  * machine; `reuse` starts from the folder of the named earlier setup (same keys, new configuration).
  */
 const TONLE_SETUPS: readonly (TonleOptions & { scenario: string; sizes: readonly number[]; reuse?: string; streamed?: boolean })[] = [
-  // The streamed gigabyte on servers of its own (a restart of the same sandbox): right after it, the same
-  // servers measured 1 KiB exchanges about a quarter slower than fresh ones (2026-11-30).
+  // The streamed gigabyte first, on fresh servers of its own: run after the loads (on the same sandbox
+  // restarted), the servers' peak RSS was 312 / 321 MiB instead of ~200, most likely because opening a message
+  // log that the 1 MiB load filled with hundreds of MiB reads its live segments whole (docs/performance.md). After
+  // it, settleDisk() waits until the disk is quiet again.
   { scenario: 'Tonle (ES256, log on)', keySpec: 'P-256', messageLog: true, sizes: [], streamed: true },
   { scenario: 'Tonle (ES256, log on)', keySpec: 'P-256', messageLog: true, sizes: SIZES, reuse: 'Tonle (ES256, log on)' },
   { scenario: 'Tonle (ES256, log off)', keySpec: 'P-256', messageLog: false, sizes: [1024, 16 * 1024], reuse: 'Tonle (ES256, log on)' },
@@ -61,7 +63,18 @@ interface Row {
   p99RatioToPlainTwoHop?: number;
   /** Streamed scenarios: MB/s against the plain two-hop's streamed MB/s. */
   megabytesRatioToPlainTwoHop?: number;
+  /**
+   * Tonle rows: the plain two-hop measured again right before this row (same body size), and the ratios
+   * against it. Neighbours on a shared machine move a baseline measured minutes earlier by up to 1.8 x;
+   * one measured seconds earlier shares the row's conditions.
+   */
+  adjacentPlain?: { requestsPerSecond: number; latencyP99Ms: number; megabytesPerSecond: number };
+  ratioToAdjacentPlain?: number;
+  p99RatioToAdjacentPlain?: number;
 }
+
+/** Seconds of the plain two-hop measured right before each Tonle row. */
+const ADJACENT_SECONDS = 4;
 
 /** The streamed scenario: one body of this size up and the same back (the provider echoes it), one connection. */
 const STREAMED_BYTES = Number(process.env['TONLE_BENCH_STREAMED_BYTES'] ?? 1024 ** 3);
@@ -114,24 +127,31 @@ async function measureStreamed(scenario: string, url: string, procs: readonly Pr
   return row;
 }
 
-async function load(url: string, bodyBytes: number, headers: Record<string, string> = {}): Promise<autocannon.Result> {
+async function load(url: string, bodyBytes: number, headers: Record<string, string> = {}, seconds = DURATION): Promise<autocannon.Result> {
   return autocannon({
     url,
     connections: CONNECTIONS,
-    duration: DURATION,
+    duration: seconds,
     method: 'POST',
     headers: { 'content-type': 'application/octet-stream', ...headers },
     body: Buffer.alloc(bodyBytes, 0x62),
   });
 }
 
-async function measure(scenario: string, bodyBytes: number, url: string, procs: readonly Proc[], headers?: Record<string, string>): Promise<Row> {
+interface MeasureOptions {
+  readonly headers?: Record<string, string>;
+  /** Default `TONLE_BENCH_SECONDS`. */
+  readonly seconds?: number;
+}
+
+async function measure(scenario: string, bodyBytes: number, url: string, procs: readonly Proc[], options: MeasureOptions = {}): Promise<Row> {
+  const { headers } = options;
   settleDisk();
-  // a short warm-up so connection pools and JIT are in their steady state
+  // a one-second warm-up so connection pools and JIT are in their steady state
   await autocannon({ url, connections: CONNECTIONS, duration: 1, method: 'POST', body: Buffer.alloc(bodyBytes, 0x62), headers: headers ?? {} });
   for (const p of procs) resetPeakRss(p.pid);
   const before = procs.map((p) => cpuSeconds(p.pid));
-  const result = await load(url, bodyBytes, headers);
+  const result = await load(url, bodyBytes, headers, options.seconds);
   const cpu: Record<string, number> = {};
   const perExchange: Record<string, number> = {};
   const rss: Record<string, number> = {};
@@ -158,7 +178,9 @@ async function measure(scenario: string, bodyBytes: number, url: string, procs: 
   return row;
 }
 
-async function measureTonle(scenario: string, size: number, tonle: TonleInstance, providerPid: number): Promise<Row> {
+
+async function measureTonle(scenario: string, size: number, tonle: TonleInstance, providerPid: number, plainNow: () => Promise<Row>): Promise<Row> {
+  const adjacent = await plainNow();
   const servers = { 'ss-consumer': tonle.consumerMetricsUrl, 'ss-provider': tonle.providerMetricsUrl };
   const before = Object.fromEntries(await Promise.all(Object.entries(servers).map(async ([k, u]) => [k, await batchTotals(u)] as const)));
   const row = await measure(
@@ -170,8 +192,13 @@ async function measureTonle(scenario: string, size: number, tonle: TonleInstance
       { name: 'ss-provider', pid: tonle.processes['ss-provider'] as number },
       { name: 'provider', pid: providerPid },
     ],
-    tonle.headers,
+    { headers: tonle.headers },
   );
+  row.adjacentPlain = { requestsPerSecond: adjacent.requestsPerSecond, latencyP99Ms: adjacent.latencyP99Ms, megabytesPerSecond: adjacent.megabytesPerSecond };
+  if (adjacent.requestsPerSecond > 0) {
+    row.ratioToAdjacentPlain = Math.round((row.requestsPerSecond / adjacent.requestsPerSecond) * 100) / 100;
+    row.p99RatioToAdjacentPlain = Math.round((row.latencyP99Ms / Math.max(adjacent.latencyP99Ms, 1)) * 100) / 100;
+  }
   row.averageSigningBatch = {};
   row.averageCommitRecords = {};
   for (const [name, url] of Object.entries(servers)) {
@@ -215,13 +242,12 @@ async function main(): Promise<void> {
     progress(`Benchmarking ${DURATION} s per scenario, ${CONNECTIONS} connections:`);
     // Streamed first: a process's resident memory rarely shrinks after a load, so a peak measured after the
     // 50-connection scenarios would show their memory, not the stream's.
-    rows.push(
-      await measureStreamed('plain two-hop (fastify)', `${plainUrl}/echo`, [
-        { name: 'hop-1', pid: front.pid as number },
-        { name: 'hop-2', pid: back.pid as number },
-        { name: 'provider', pid: provider.pid as number },
-      ]),
-    );
+    const plainProcs: readonly Proc[] = [
+      { name: 'hop-1', pid: front.pid as number },
+      { name: 'hop-2', pid: back.pid as number },
+      { name: 'provider', pid: provider.pid as number },
+    ];
+    rows.push(await measureStreamed('plain two-hop (fastify)', `${plainUrl}/echo`, plainProcs));
     for (const size of SIZES) {
       rows.push(await measure('direct to provider', size, `http://127.0.0.1:${providerPort}/echo`, [{ name: 'provider', pid: provider.pid as number }]));
       const plain = await measure('plain two-hop (fastify)', size, `${plainUrl}/echo`, [
@@ -244,15 +270,20 @@ async function main(): Promise<void> {
         dirs.set(setup.scenario, tonle.dir);
         try {
           if (setup.streamed === true) {
-            rows.push(
-              await measureStreamed(setup.scenario, tonle.url, [
-                { name: 'ss-consumer', pid: tonle.processes['ss-consumer'] as number },
-                { name: 'ss-provider', pid: tonle.processes['ss-provider'] as number },
-                { name: 'provider', pid: provider.pid as number },
-              ], tonle.headers),
-            );
+            const adjacent = await measureStreamed('plain two-hop (fastify), adjacent', `${plainUrl}/echo`, plainProcs);
+            const row = await measureStreamed(setup.scenario, tonle.url, [
+              { name: 'ss-consumer', pid: tonle.processes['ss-consumer'] as number },
+              { name: 'ss-provider', pid: tonle.processes['ss-provider'] as number },
+              { name: 'provider', pid: provider.pid as number },
+            ], tonle.headers);
+            row.adjacentPlain = { requestsPerSecond: 0, latencyP99Ms: adjacent.latencyP99Ms, megabytesPerSecond: adjacent.megabytesPerSecond };
+            if (adjacent.megabytesPerSecond > 0) row.ratioToAdjacentPlain = Math.round((row.megabytesPerSecond / adjacent.megabytesPerSecond) * 100) / 100;
+            rows.push(row);
           }
-          for (const size of setup.sizes) rows.push(await measureTonle(setup.scenario, size, tonle, provider.pid as number));
+          for (const size of setup.sizes) {
+            const plainNow = (): Promise<Row> => measure('plain two-hop (fastify), adjacent', size, `${plainUrl}/echo`, plainProcs, { seconds: ADJACENT_SECONDS });
+            rows.push(await measureTonle(setup.scenario, size, tonle, provider.pid as number, plainNow));
+          }
         } finally {
           await stopTonle(tonle);
           progress("  sandbox stopped");
@@ -289,7 +320,7 @@ function machineInfo(): Record<string, unknown> {
 }
 
 function printTable(rows: readonly Row[]): void {
-  const header = ['scenario', 'body', 'req/s', 'p50 ms', 'p99 ms', 'MB/s', 'x plain', 'p99 x plain', 'errors', 'CPU µs per exchange', 'peak RSS MiB', 'msgs/signature', 'records/commit'];
+  const header = ['scenario', 'body', 'req/s', 'p50 ms', 'p99 ms', 'MB/s', 'x plain', 'p99 x plain', 'x adjacent plain', 'p99 x adjacent', 'errors', 'CPU µs per exchange', 'peak RSS MiB', 'msgs/signature', 'records/commit'];
   const lines = rows.map((r) => [
     r.scenario,
     r.bodyBytes >= 1024 ** 3 ? `${r.bodyBytes / 1024 ** 3} GiB` : r.bodyBytes >= 1024 * 1024 ? `${r.bodyBytes / 1024 / 1024} MiB` : `${r.bodyBytes / 1024} KiB`,
@@ -299,6 +330,8 @@ function printTable(rows: readonly Row[]): void {
     String(r.megabytesPerSecond),
     r.ratioToPlainTwoHop !== undefined ? r.ratioToPlainTwoHop.toFixed(2) : r.megabytesRatioToPlainTwoHop !== undefined ? `${r.megabytesRatioToPlainTwoHop.toFixed(2)} (MB/s)` : '',
     r.p99RatioToPlainTwoHop === undefined ? '' : r.p99RatioToPlainTwoHop.toFixed(2),
+    r.ratioToAdjacentPlain === undefined ? '' : `${r.ratioToAdjacentPlain.toFixed(2)}${r.requestsPerSecond === 0 ? ' (MB/s)' : ''}`,
+    r.p99RatioToAdjacentPlain === undefined ? '' : r.p99RatioToAdjacentPlain.toFixed(2),
     String(r.errors + r.non2xx),
     Object.entries(r.cpuMicrosPerExchange).map(([k, v]) => `${k} ${v}`).join(', '),
     Object.entries(r.peakRssMiB).map(([k, v]) => `${k} ${v}`).join(', '),
