@@ -65,7 +65,7 @@ interface Row {
   megabytesRatioToPlainTwoHop?: number;
   /**
    * Tonle rows: the plain two-hop measured again right before this row (same body size), and the ratios
-   * against it. Neighbours on a shared machine move a baseline measured minutes earlier by up to 1.8 x;
+   * against it. Neighbours on a shared machine move a baseline measured minutes earlier by up to 1.9 x;
    * one measured seconds earlier shares the row's conditions.
    */
   adjacentPlain?: { requestsPerSecond: number; latencyP99Ms: number; megabytesPerSecond: number };
