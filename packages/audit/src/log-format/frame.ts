@@ -100,3 +100,55 @@ export function parseEntry(frame: Frame): Record<string, unknown> {
   }
   return value as Record<string, unknown>;
 }
+
+/** Reads up to `length` bytes at `position` of a file into `buffer` at `offset`; resolves with the count (0 at the end). */
+export type ReadAt = (buffer: Buffer, offset: number, length: number, position: number) => Promise<number>;
+
+/**
+ * Decodes a file frame by frame through a bounded window (`windowBytes`, grown only for a frame larger than
+ * it), so a reader never holds a whole segment. Each frame is handed to `onFrame` and is valid only during
+ * that call (its bytes are reused afterwards); `frame.offset` is its offset in the file. Stops at the first
+ * bad frame and reports it as {@link decodeFrames} does; `size` is where the last good frame ends.
+ */
+export async function scanFrames(
+  read: ReadAt,
+  onFrame: (frame: Frame) => void,
+  windowBytes = 8 * 1024 * 1024,
+): Promise<{ size: number; problem?: Extract<DecodeResult, { ok: false }> }> {
+  let window = Buffer.allocUnsafe(windowBytes);
+  let start = 0; // file offset of window[0]
+  let filled = 0;
+  let pos = 0;
+  let eof = false;
+  const more = async (): Promise<void> => {
+    const rest = filled - pos;
+    // room for at least the frame being read (its header when even that is incomplete)
+    const needed = rest >= HEAD ? HEAD + window.readUInt32BE(pos + 1) + window.readUInt32BE(pos + 5) + TAIL : HEAD;
+    const capacity = Math.max(window.length, needed);
+    const next = capacity > window.length ? Buffer.allocUnsafe(capacity) : window;
+    window.copy(next, 0, pos, filled);
+    window = next;
+    start += pos;
+    filled = rest;
+    pos = 0;
+    const n = await read(window, filled, window.length - filled, start + filled);
+    if (n === 0) eof = true;
+    filled += n;
+  };
+  for (;;) {
+    if (pos === filled) {
+      if (eof) return { size: start + pos };
+      await more();
+      continue;
+    }
+    const r = decodeFrameAt(window.subarray(0, filled), pos);
+    if (r.ok) {
+      onFrame({ ...r.frame, offset: start + r.frame.offset });
+      pos += r.frame.length;
+    } else if (r.problem === 'truncated' && !eof) {
+      await more();
+    } else {
+      return { size: start + pos, problem: { ...r, offset: start + r.offset } };
+    }
+  }
+}

@@ -17,6 +17,7 @@ import {
   nodeHash,
   openArchive,
   parseEvidenceBundle,
+  scanFrames,
   sealArchive,
   verifyLeafInclusion,
   verifyLogConsistency,
@@ -47,6 +48,28 @@ describe('frames', () => {
         expect(frames.length > 0 || problem !== undefined || bytes.length === 0).toBe(true);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('scanning through a small window finds exactly what decoding the whole file finds, tails included', async () => {
+    const frameArb = fc.record({ type: fc.constantFrom(0, 1, 2, 3), entry: fc.uint8Array({ maxLength: 120 }), body: fc.uint8Array({ maxLength: 200 }) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(frameArb, { maxLength: 12 }), fc.uint8Array({ maxLength: 40 }), fc.integer({ min: 1, max: 64 }), async (frames, tail, windowBytes) => {
+        const file = Buffer.concat([...frames.map((f) => encodeFrame(f.type as FrameType, f.entry, f.body)), tail]);
+        const whole = decodeFrames(file);
+        const seen: { type: number; entry: Buffer; body: Buffer; offset: number; length: number }[] = [];
+        const read = (buffer: Buffer, offset: number, length: number, position: number): Promise<number> => {
+          const n = Math.max(0, Math.min(length, file.length - position));
+          file.copy(buffer, offset, position, position + n);
+          return Promise.resolve(n);
+        };
+        const scanned = await scanFrames(read, (f) => seen.push({ type: f.type, entry: Buffer.from(f.entry), body: Buffer.from(f.body), offset: f.offset, length: f.length }), windowBytes);
+        expect(seen).toEqual(whole.frames.map((f) => ({ type: f.type, entry: Buffer.from(f.entry), body: Buffer.from(f.body), offset: f.offset, length: f.length })));
+        expect(scanned.problem).toEqual(whole.problem);
+        const end = whole.frames.at(-1);
+        expect(scanned.size).toBe(end === undefined ? 0 : end.offset + end.length);
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -266,19 +266,21 @@ class FileMessageLog implements MessageLog {
     const stamped = new Set<number>();
     let last: { name: string; size: number; createdAt: number; firstIndex: number; materials: Set<string> } | undefined;
     for (const [i, name] of names.entries()) {
-      const seg = await recoverSegment(this.#dir, name, i === names.length - 1);
-      if (seg.tornBytes > 0) this.#deps.log?.warn({ module: 'message-log', segment: name, tornBytes: seg.tornBytes }, 'truncated a torn tail left by a crash');
-      const [first, ...rest] = seg.frames;
-      if (first?.type !== FrameType.header) throw new MessageLogError('TONLE_ERR_MESSAGE_LOG_CORRUPT', `${name} has no header frame; restore it from backup`);
-      const header = parseEntry(first) as unknown as HeaderEntry;
-      if (i === 0) {
-        this.#frontier = frontierFromJson(header.frontier);
-        this.#nextSeq = header.nextCheckpointSeq;
-      } else if (header.firstIndex !== this.#frontier.size) {
-        throw new MessageLogError('TONLE_ERR_MESSAGE_LOG_CORRUPT', `${name} starts at leaf ${header.firstIndex}, expected ${this.#frontier.size}`);
-      }
+      let header: HeaderEntry | undefined;
       const materials = new Set<string>();
-      for (const f of rest) {
+      // Frames come one at a time from a bounded window (never the whole segment in memory).
+      const seg = await recoverSegment(this.#dir, name, i === names.length - 1, (f) => {
+        if (header === undefined) {
+          if (f.type !== FrameType.header) throw new MessageLogError('TONLE_ERR_MESSAGE_LOG_CORRUPT', `${name} has no header frame; restore it from backup`);
+          header = parseEntry(f) as unknown as HeaderEntry;
+          if (i === 0) {
+            this.#frontier = frontierFromJson(header.frontier);
+            this.#nextSeq = header.nextCheckpointSeq;
+          } else if (header.firstIndex !== this.#frontier.size) {
+            throw new MessageLogError('TONLE_ERR_MESSAGE_LOG_CORRUPT', `${name} starts at leaf ${header.firstIndex}, expected ${this.#frontier.size}`);
+          }
+          return;
+        }
         const e = parseEntry(f);
         if (f.type === FrameType.leaf) {
           if (e['index'] !== this.#frontier.size) throw new MessageLogError('TONLE_ERR_MESSAGE_LOG_CORRUPT', `${name} offset ${f.offset}: leaf index ${String(e['index'])}, expected ${this.#frontier.size}`);
@@ -294,8 +296,11 @@ class FileMessageLog implements MessageLog {
         } else if (f.type === FrameType.timestamp) {
           stamped.add(Number(e['checkpointSeq']));
         }
-      }
-      last = { name, size: seg.size, createdAt: header.createdAt, firstIndex: header.firstIndex, materials };
+      });
+      if (seg.tornBytes > 0) this.#deps.log?.warn({ module: 'message-log', segment: name, tornBytes: seg.tornBytes }, 'truncated a torn tail left by a crash');
+      const h = header as HeaderEntry | undefined;
+      if (h === undefined) throw new MessageLogError('TONLE_ERR_MESSAGE_LOG_CORRUPT', `${name} has no header frame; restore it from backup`);
+      last = { name, size: seg.size, createdAt: h.createdAt, firstIndex: h.firstIndex, materials };
     }
     for (const [seq, cp] of checkpoints) if (!stamped.has(seq)) this.#pending.set(seq, cp);
     this.#durableSize = this.#frontier.size;

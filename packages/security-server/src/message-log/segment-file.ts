@@ -1,14 +1,14 @@
-import { open, readdir, readFile, writeFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, writeFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   FrameType,
   SEGMENT_EXTENSION,
-  decodeFrames,
   encodeEntry,
   encodeFrame,
   frontierToJson,
   LOG_FORMAT,
   LOG_FORMAT_VERSION,
+  scanFrames,
   type MerkleFrontier,
   type Frame,
 } from '@tonle/audit';
@@ -36,30 +36,48 @@ export async function syncDirectory(directory: string): Promise<void> {
 
 export interface RecoveredSegment {
   readonly name: string;
-  readonly frames: Frame[];
   /** Bytes moved aside because they formed a torn tail (0 when the file ended cleanly). */
   readonly tornBytes: number;
   readonly size: number;
 }
 
 /**
- * Reads a segment. In the last (live) segment, a frame that is cut off or fails its CRC is a torn tail
- * from a crash: nothing in it was acknowledged (append resolves only after fsync of the whole frame), so
- * it is moved aside to `<name>.torn-<offset>` for the operator and the file is truncated to the last
- * complete frame. In any earlier segment the same thing is corruption and opening fails.
+ * Reads a segment frame by frame, handing each to `onFrame` (valid only during the call: the segment is
+ * read through a bounded window, never whole, so opening a log of many full segments stays small). In the
+ * last (live) segment, a frame that is cut off or fails its CRC is a torn tail from a crash: nothing in it
+ * was acknowledged (append resolves only after fsync of the whole frame), so it is moved aside to
+ * `<name>.torn-<offset>` for the operator and the file is truncated to the last complete frame. In any
+ * earlier segment the same thing is corruption and opening fails.
  */
-export async function recoverSegment(directory: string, name: string, isLast: boolean): Promise<RecoveredSegment> {
+export async function recoverSegment(directory: string, name: string, isLast: boolean, onFrame: (frame: Frame) => void): Promise<RecoveredSegment> {
   const path = join(directory, name);
-  const bytes = await readFile(path);
-  const { frames, problem } = decodeFrames(bytes);
-  if (problem === undefined) return { name, frames, tornBytes: 0, size: bytes.length };
-  if (!isLast) {
+  const reader = await open(path, 'r');
+  let scanned;
+  let torn: Buffer | undefined;
+  try {
+    scanned = await scanFrames(async (buffer, offset, length, position) => (await reader.read(buffer, offset, length, position)).bytesRead, onFrame);
+    if (scanned.problem !== undefined && isLast) {
+      const fileSize = (await reader.stat()).size;
+      torn = Buffer.alloc(fileSize - scanned.problem.offset);
+      let got = 0;
+      while (got < torn.length) {
+        const n = (await reader.read(torn, got, torn.length - got, scanned.problem.offset + got)).bytesRead;
+        if (n === 0) break;
+        got += n;
+      }
+      torn = torn.subarray(0, got);
+    }
+  } finally {
+    await reader.close();
+  }
+  const { problem } = scanned;
+  if (problem === undefined) return { name, tornBytes: 0, size: scanned.size };
+  if (!isLast || torn === undefined) {
     throw new MessageLogError(
       'TONLE_ERR_MESSAGE_LOG_CORRUPT',
       `${name} is damaged at offset ${problem.offset} (${problem.detail}); it is not the live segment, so this is not a torn write. Run \`tonle audit verify ${directory}\` and restore the file from backup.`,
     );
   }
-  const torn = bytes.subarray(problem.offset);
   await writeFile(join(directory, `${name}.torn-${problem.offset}`), torn, { flag: 'wx' }).catch(async (e: unknown) => {
     if ((e as { code?: string }).code !== 'EEXIST') throw e;
   });
@@ -70,7 +88,7 @@ export async function recoverSegment(directory: string, name: string, isLast: bo
   } finally {
     await fh.close();
   }
-  return { name, frames, tornBytes: torn.length, size: problem.offset };
+  return { name, tornBytes: torn.length, size: problem.offset };
 }
 
 /** Creates a new segment whose header says where it starts in the Merkle log; durable before it returns. */
