@@ -8,13 +8,14 @@ import { join } from 'node:path';
 
 const TICKS_PER_SECOND = 100;
 
-function stat(pid: number): { ppid: number; ticks: number } | undefined {
+/** Parent and user + system clock ticks from a `/proc/.../stat` file (a process's or one thread's). */
+function stat(path: string): { ppid: number; ticks: number } | undefined {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const text = readFileSync(path, 'utf8');
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
   } catch {
-    return undefined;
+    return undefined; // the process or thread ended
   }
 }
 
@@ -22,14 +23,14 @@ function family(pid: number): number[] {
   const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
   const out = [pid];
   for (let i = 0; i < out.length; i++) {
-    for (const candidate of all) if (stat(candidate)?.ppid === out[i]) out.push(candidate);
+    for (const candidate of all) if (stat(`/proc/${candidate}/stat`)?.ppid === out[i]) out.push(candidate);
   }
   return out;
 }
 
 /** CPU seconds used so far by a process and its descendants. */
 export function cpuSeconds(pid: number): number {
-  return family(pid).reduce((sum, p) => sum + (stat(p)?.ticks ?? 0), 0) / TICKS_PER_SECOND;
+  return family(pid).reduce((sum, p) => sum + (stat(`/proc/${p}/stat`)?.ticks ?? 0), 0) / TICKS_PER_SECOND;
 }
 
 /** Peak resident set size in MiB since the last reset, the largest over a process and its children. */
@@ -72,15 +73,9 @@ export function cpuSecondsByThread(pid: number): { main: number; others: number 
     return out;
   }
   for (const tid of tids) {
-    try {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      const seconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-      if (Number(tid) === pid) out.main += seconds;
-      else out.others += seconds;
-    } catch {
-      // the thread ended
-    }
+    const seconds = (stat(`/proc/${pid}/task/${tid}/stat`)?.ticks ?? 0) / TICKS_PER_SECOND;
+    if (Number(tid) === pid) out.main += seconds;
+    else out.others += seconds;
   }
   return out;
 }
